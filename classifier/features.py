@@ -1,0 +1,188 @@
+"""Hashed text features: character n-grams, words and word pairs, plus a few cheap signals.
+
+The same :class:`HashedFeaturizer` turns text into features when a model is trained and
+when it scores, so the two cannot drift.  Text is first put through ``textnorm.normalize``
+(case, look-alike letters, leetspeak, repeated characters), so ``1d10t`` and ``іdіot``
+(Cyrillic) give the features of ``idiot``.
+
+Hashing is a fixed function of the n-gram's code points (a polynomial hash finished with
+the MurmurHash3 64-bit mixer), computed with numpy over the whole text at once.  It does not
+depend on Python's per-process ``hash`` randomisation, so a model trained today scores the
+same tomorrow, and the artifact stores only weights, never the n-grams themselves.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from textnorm import normalize
+
+__all__ = ["DENSE_NAMES", "HashedFeaturizer", "TextFeatures"]
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_PRIME = np.uint64(0x100000001B3)
+_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_WORD_SALT = 0x5BD1E995
+
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+_URL = re.compile(
+    r"https?://|www\.|\b[\w-]+\.(?:com|net|org|info|biz|ru|io|co|xyz|top|ly|me|tk|us|uk)\b",
+    re.IGNORECASE,
+)
+_LONG_NUMBER = re.compile(r"\d{5,}")
+_LETTER = re.compile(r"[^\W\d_]")
+
+# Cheap signals read from the raw text, stored after the hashed block.
+DENSE_NAMES = ("[links]", "[capitals]", "[length]", "[long numbers]", "[exclamations]")
+
+
+def _fmix(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: spreads every input bit over the output."""
+    h = h ^ (h >> _S33)
+    h = h * _MIX1
+    h = h ^ (h >> _S33)
+    h = h * _MIX2
+    return h ^ (h >> _S33)
+
+
+def dense_signals(raw: str) -> np.ndarray:
+    """Links, share of capitals, length, long digit runs and exclamations, each about 0..1."""
+    letters = len(_LETTER.findall(raw))
+    upper = sum(map(str.isupper, raw)) if letters >= 4 else 0
+    return np.array(
+        [
+            math.log1p(len(_URL.findall(raw))),
+            upper / letters if letters >= 4 else 0.0,
+            math.log1p(len(raw)) / 8.0,
+            math.log1p(len(_LONG_NUMBER.findall(raw))),
+            math.log1p(raw.count("!")) / 2.0,
+        ],
+        dtype=np.float64,
+    )
+
+
+@dataclass(frozen=True)
+class TextFeatures:
+    """The hashed features of one text, with what is needed to explain a score.
+
+    ``char_index[k]`` is the bucket of the character n-gram that starts at
+    ``char_start[k]`` of ``text`` and is ``char_len[k]`` long; ``word_index`` holds the
+    buckets of the words (``words``) followed by those of adjacent word pairs.
+    """
+
+    text: str
+    char_index: np.ndarray
+    char_start: np.ndarray
+    char_len: np.ndarray
+    words: tuple[str, ...]
+    word_spans: tuple[tuple[int, int], ...]
+    word_index: np.ndarray
+    dense: np.ndarray
+
+    @property
+    def char_scale(self) -> float:
+        return 1.0 / math.sqrt(len(self.char_index)) if len(self.char_index) else 0.0
+
+    @property
+    def word_scale(self) -> float:
+        return 1.0 / math.sqrt(len(self.word_index)) if len(self.word_index) else 0.0
+
+
+class HashedFeaturizer(TransformerMixin, BaseEstimator):
+    """Turn texts into a sparse matrix of hashed features (a scikit-learn transformer).
+
+    Columns ``0 .. 2**n_bits - 1`` hold character n-grams (lengths ``char_min`` to
+    ``char_max``) and words and word pairs, hashed into one space; each block is scaled by
+    one over the square root of its number of n-grams.  The last ``len(DENSE_NAMES)``
+    columns hold the cheap signals.  Texts are cut to ``max_chars`` characters first.
+    """
+
+    def __init__(self, n_bits: int = 20, char_min: int = 2, char_max: int = 5,
+                 word_bigrams: bool = True, max_chars: int = 2000):
+        self.n_bits = n_bits
+        self.char_min = char_min
+        self.char_max = char_max
+        self.word_bigrams = word_bigrams
+        self.max_chars = max_chars
+
+    @property
+    def n_features(self) -> int:
+        """Width of the feature matrix: hashed buckets plus the cheap signals."""
+        return (1 << self.n_bits) + len(DENSE_NAMES)
+
+    def fit(self, X, y=None):  # noqa: N803 - scikit-learn's argument name
+        """Nothing to learn: hashing needs no vocabulary."""
+        return self
+
+    def features(self, raw: str) -> TextFeatures:
+        """The features of one text, keeping positions so that a score can be explained."""
+        raw = raw[: self.max_chars]
+        text = " " + _SPACE.sub(" ", normalize(raw)).strip() + " "
+        shift = np.uint64(64 - self.n_bits)
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        n_chars = len(codes)
+        idx_parts, start_parts, len_parts = [], [], []
+        h = codes + np.uint64(1)
+        for n in range(1, self.char_max + 1):
+            if n > 1:
+                h = h[:-1] * _PRIME + codes[n - 1:]
+            if n >= self.char_min and len(h):
+                idx_parts.append(_fmix(h + np.uint64(n)) >> shift)
+                start_parts.append(np.arange(n_chars - n + 1))
+                len_parts.append(n)
+        if idx_parts:
+            char_index = np.concatenate(idx_parts).astype(np.int64)
+            char_start = np.concatenate(start_parts)
+            char_len = np.repeat(np.array(len_parts), [len(p) for p in start_parts])
+        else:
+            char_index = char_start = char_len = np.zeros(0, dtype=np.int64)
+
+        matches = list(_WORD.finditer(text))
+        words = tuple(m.group() for m in matches)
+        keys = [zlib.crc32(w.encode()) for w in words]
+        if self.word_bigrams:
+            keys += [(zlib.crc32(f"{a} {b}".encode()) | (1 << 32)) for a, b in zip(words, words[1:])]
+        if keys:
+            wk = np.array(keys, dtype=np.uint64) + np.uint64(_WORD_SALT)
+            word_index = (_fmix(wk) >> shift).astype(np.int64)
+        else:
+            word_index = np.zeros(0, dtype=np.int64)
+        return TextFeatures(
+            text=text, char_index=char_index, char_start=char_start, char_len=char_len,
+            words=words, word_spans=tuple(m.span() for m in matches), word_index=word_index,
+            dense=dense_signals(raw),
+        )
+
+    def transform(self, X) -> sp.csr_matrix:  # noqa: N803 - scikit-learn's argument name
+        """A CSR matrix (float32) with one row per text."""
+        dense_base = 1 << self.n_bits
+        n_dense = len(DENSE_NAMES)
+        indptr = [0]
+        idx_chunks, val_chunks = [], []
+        for raw in X:
+            f = self.features(raw)
+            idx_chunks += [f.char_index, f.word_index, np.arange(dense_base, dense_base + n_dense)]
+            val_chunks += [
+                np.full(len(f.char_index), f.char_scale),
+                np.full(len(f.word_index), f.word_scale),
+                f.dense,
+            ]
+            indptr.append(indptr[-1] + len(f.char_index) + len(f.word_index) + n_dense)
+        indices = np.concatenate(idx_chunks) if idx_chunks else np.zeros(0, dtype=np.int64)
+        values = np.concatenate(val_chunks) if val_chunks else np.zeros(0)
+        matrix = sp.csr_matrix(
+            (values.astype(np.float32), indices, np.array(indptr, dtype=np.int64)),
+            shape=(len(indptr) - 1, self.n_features),
+        )
+        matrix.sum_duplicates()
+        return matrix

@@ -1,0 +1,123 @@
+"""The recipe of the default model: which public data sets train it and which test it.
+
+The public sets live outside the repository (``../shared/data`` next to the repo, or a
+``--data-dir``); their text is never copied into the project.  Parts of some sets are held
+out for evaluation by a fixed, seeded hash of each text, so the split does not depend on the
+order of the rows and is the same for the training command and the benchmark.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from classifier.data import Row, read_rows
+from classifier.errors import DataError
+
+__all__ = [
+    "EVAL_SPLITS", "EXAMPLES_PATH", "SOURCES", "default_data_dir", "eval_rows", "is_held_out",
+    "training_rows",
+]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES_PATH = REPO_ROOT / "data" / "news_examples.csv"
+HOLDOUT_SEED = 20261128
+
+
+@dataclass(frozen=True)
+class Source:
+    """One labelled file: which score its ``label`` means, its weight, its held-out share."""
+
+    path: str
+    label: str
+    weight: float = 1.0
+    holdout: float = 0.0  # share of rows kept for evaluation only
+
+
+SOURCES = (
+    Source("jigsaw_toxic/train.csv", "abuse", holdout=0.15),
+    Source("jigsaw_toxic_testsplit/train.csv", "abuse"),
+    Source("wikipedia_toxicity/train.csv", "abuse"),
+    Source("davidson_hate_offensive/labeled_data.csv", "abuse", weight=0.5, holdout=0.15),
+    Source("tweeteval_offensive/train.csv", "abuse"),
+    Source("tweeteval_hate/train.csv", "abuse"),
+    Source("youtube_spam/youtube_spam_all.csv", "spam", holdout=0.2),
+    Source("sms_spam/SMSSpamCollection.csv", "spam", holdout=0.2),
+)
+EXAMPLES_WEIGHT = 3.0
+
+# name -> (file, label, which part): evaluation only; hatecheck is never trained on.
+EVAL_SPLITS = {
+    "tweeteval_offensive/val": ("tweeteval_offensive/val.csv", "abuse", "all"),
+    "tweeteval_hate/val": ("tweeteval_hate/val.csv", "abuse", "all"),
+    "jigsaw/heldout": ("jigsaw_toxic/train.csv", "abuse", "heldout"),
+    "davidson/heldout": ("davidson_hate_offensive/labeled_data.csv", "abuse", "heldout"),
+    "hatecheck": ("hatecheck/test_suite_cases.csv", "abuse", "all"),
+    "youtube_spam/heldout": ("youtube_spam/youtube_spam_all.csv", "spam", "heldout"),
+    "sms_spam/heldout": ("sms_spam/SMSSpamCollection.csv", "spam", "heldout"),
+}
+
+
+def default_data_dir() -> Path:
+    """``../shared/data`` relative to the repository root."""
+    return REPO_ROOT.parent / "shared" / "data"
+
+
+def check_data_dir(data_dir: str | Path | None) -> Path:
+    """The data directory, or a :class:`DataError` saying clearly that it is absent."""
+    path = Path(data_dir) if data_dir else default_data_dir()
+    if not path.is_dir() or not any((path / s.path).is_file() for s in SOURCES):
+        raise DataError(
+            f"public training data not found at {path} (expected e.g. {path / SOURCES[0].path}); "
+            "pass --data-dir pointing at the shared data folder"
+        )
+    return path
+
+
+def is_held_out(text: str, share: float) -> bool:
+    """Whether ``text`` falls in the fixed held-out share (seeded hash of the text)."""
+    if share <= 0:
+        return False
+    bucket = zlib.crc32(f"{HOLDOUT_SEED}:{text}".encode("utf-8", "surrogatepass")) % 10_000
+    return bucket < share * 10_000
+
+
+def _holdout_of(file: str) -> float:
+    return next((s.holdout for s in SOURCES if s.path == file), 0.0)
+
+
+def training_rows(data_dir: str | Path | None = None, examples: str | Path | None = EXAMPLES_PATH,
+                  ) -> tuple[list[Row], list[float], list[str]]:
+    """Rows, weights and a description of each file, for training the default model."""
+    root = check_data_dir(data_dir)
+    rows: list[Row] = []
+    weights: list[float] = []
+    described: list[str] = []
+    for source in SOURCES:
+        path = root / source.path
+        if not path.is_file():
+            raise DataError(f"{path}: missing from the data directory")
+        kept = [r for r in read_rows(path, label_as=source.label)
+                if not is_held_out(r[0], source.holdout)]
+        rows += kept
+        weights += [source.weight] * len(kept)
+        described.append(f"{source.path} as {source.label}: {len(kept)} rows, "
+                         f"weight {source.weight}, held out {source.holdout:.0%}")
+    if examples:
+        kept = read_rows(examples)
+        rows += kept
+        weights += [EXAMPLES_WEIGHT] * len(kept)
+        described.append(f"{Path(examples).name}: {len(kept)} rows, weight {EXAMPLES_WEIGHT}")
+    return rows, weights, described
+
+
+def eval_rows(name: str, data_dir: str | Path | None = None) -> list[Row]:
+    """The rows of one evaluation split named in :data:`EVAL_SPLITS`."""
+    file, label, part = EVAL_SPLITS[name]
+    root = check_data_dir(data_dir)
+    rows = read_rows(root / file, label_as=label)
+    if part == "heldout":
+        share = _holdout_of(file)
+        rows = [r for r in rows if is_held_out(r[0], share)]
+    return rows

@@ -1,0 +1,22 @@
+"""gunicorn settings for ``gunicorn -c gunicorn.conf.py 'service:create_app()'``.
+
+Each can be changed with an environment variable: BIND, WEB_CONCURRENCY, GUNICORN_THREADS,
+GUNICORN_TIMEOUT.
+"""
+
+import os
+
+from service.logs import GUNICORN_LOGCONFIG
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+# Requests are logged as JSON by the app itself; gunicorn's own messages are JSON too.
+accesslog = None
+logconfig_dict = GUNICORN_LOGCONFIG
+# Cap the request line and headers; the body is capped by the app (MAX_REQUEST_BYTES).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190

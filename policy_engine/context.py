@@ -1,0 +1,61 @@
+"""One evaluation's inputs, with caches so each field is normalised once and each fact is
+asked once, however many rules need it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from .facts import Facts, fingerprint
+from .model import AuthorRecord, Submission
+from .textfacts import FieldText
+
+__all__ = ["EvalContext"]
+
+
+class EvalContext:
+    """The submission, the scores and the facts, plus per-evaluation caches."""
+
+    def __init__(self, submission: Submission, scores: Mapping[str, float], facts: Facts):
+        self.submission = submission
+        self.scores = scores
+        self.facts = facts
+        self._texts: dict[str, FieldText] = {}
+        self._answers: dict[tuple[Any, ...], Any] = {}
+        self.language: tuple[str, float] | None = None
+        self.language_known = False
+
+    def text(self, field: str) -> FieldText:
+        """The cached text view of a submission field."""
+        view = self._texts.get(field)
+        if view is None:
+            view = self._texts[field] = FieldText(self.submission.field_text(field))
+        return view
+
+    def _ask(self, key: tuple[Any, ...], question: Any) -> Any:
+        if key not in self._answers:
+            self._answers[key] = question()
+        return self._answers[key]
+
+    def recent_count(self, field: str, within: timedelta) -> int:
+        """Earlier comments with the same ``ip`` or ``email`` within the window (0 if unknown)."""
+        value = self.submission.field_text(field)
+        if not value:
+            return 0
+        return self._ask(("recent", field, within),
+                         lambda: self.facts.recent_count(field, value, within))
+
+    def duplicate_count(self, within: timedelta) -> int:
+        """Earlier comments with the same body fingerprint within the window."""
+        return self._ask(("dup", within), lambda: self.facts.duplicate_count(
+            fingerprint(self.submission.body), within))
+
+    def author_record(self) -> AuthorRecord:
+        """The author's moderation history."""
+        return self._ask(("author",), lambda: self.facts.author_record(self.submission.email))
+
+    def ban_reason(self) -> str | None:
+        """The author's active ban, if any."""
+        return self._ask(("ban",), lambda: self.facts.ban_reason(
+            self.submission.email, self.submission.ip))

@@ -1,0 +1,165 @@
+"""The plain values the engine takes and returns: submissions, actions, reasons, decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+__all__ = [
+    "Action",
+    "AuthorRecord",
+    "Decision",
+    "FieldLimit",
+    "Problem",
+    "PolicyError",
+    "Reason",
+    "ReportRules",
+    "Submission",
+    "SUBMISSION_FIELDS",
+]
+
+SUBMISSION_FIELDS = (
+    "thread", "name", "email", "website", "body", "parent_id", "ip", "user_agent", "referrer",
+)
+
+
+class Action(StrEnum):
+    """What happens to a comment, ordered by severity (``APPROVE < HOLD < REJECT``)."""
+
+    APPROVE = "approve"
+    HOLD = "hold"
+    REJECT = "reject"
+
+    @property
+    def severity(self) -> int:
+        """0 for approve, 1 for hold, 2 for reject."""
+        return _SEVERITY[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Action):
+            return NotImplemented
+        return self.severity < other.severity
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Action):
+            return NotImplemented
+        return self.severity <= other.severity
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Action):
+            return NotImplemented
+        return self.severity > other.severity
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Action):
+            return NotImplemented
+        return self.severity >= other.severity
+
+
+_SEVERITY = {Action.APPROVE: 0, Action.HOLD: 1, Action.REJECT: 2}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One comment as posted, plus what the site knows about the request."""
+
+    site: str
+    thread: str
+    name: str
+    email: str
+    body: str
+    website: str | None = None
+    parent_id: int | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    referrer: str | None = None
+    submitted_at: datetime = field(default_factory=_now)
+
+    def field_text(self, name: str) -> str:
+        """The text of a submission field, ``""`` when it is missing."""
+        value = getattr(self, name, None)
+        return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class AuthorRecord:
+    """How many of an author's earlier comments moderators approved and rejected."""
+
+    approved: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One rule or score threshold that contributed to a decision."""
+
+    rule: str
+    message: str
+    action: Action
+    note: str | None = None
+    labels: tuple[str, ...] = ()
+    matched: tuple[str, ...] = ()
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of evaluating a policy on one submission."""
+
+    action: Action
+    reasons: tuple[Reason, ...]
+    priority: int
+    labels: tuple[str, ...]
+    policy_version: str
+    classifier_skipped: bool
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """The ids of the contributing rules and thresholds, most severe first."""
+        return tuple(r.rule for r in self.reasons)
+
+
+@dataclass(frozen=True)
+class FieldLimit:
+    """Length and format limits of one submission field."""
+
+    min_length: int | None = None
+    max_length: int | None = None
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportRules:
+    """After how many reader reports a published comment is reviewed or hidden."""
+
+    review_after: int | None = None
+    hide_after: int | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a policy file, located by file and line."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class PolicyError(Exception):
+    """A policy could not be loaded; ``problems`` says every reason why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid policy")
+
+
+Scores = Mapping[str, float]

@@ -1,0 +1,91 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from service import config, logs
+from service.errors import ProblemApi
+from service.extensions import db, migrate
+from service.runtime import Runtime
+from service.schemas import SubmissionSchema
+
+log = logging.getLogger("service.request")
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment (then ``overrides``), extensions, routes."""
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app.config.update(config.from_environment(app.instance_path))
+    app.config.update(
+        API_TITLE="Comment moderation API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(overrides or {})
+    logs.configure(app.config["LOG_LEVEL"])
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"] > 0:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    api = ProblemApi(app)
+    _describe_api(api)
+
+    runtime = Runtime(
+        policy_dir=app.config["POLICY_DIR"],
+        default_site=app.config["DEFAULT_SITE_POLICY"],
+        model_path=app.config["MODEL_PATH"],
+        reload_seconds=app.config["POLICY_RELOAD_SECONDS"],
+    )
+    runtime.install_signal_handler()
+    app.extensions["moderation.runtime"] = runtime
+
+    from service import comments, ops, review
+
+    api.register_blueprint(comments.blp)
+    api.register_blueprint(review.blp)
+    app.register_blueprint(ops.blp)
+    _log_requests(app)
+    return app
+
+
+def _describe_api(api: ProblemApi) -> None:
+    spec = api.spec
+    spec.components.schema("Submission", schema=SubmissionSchema)
+    for name, role in (("siteKey", "site"), ("moderatorKey", "moderator")):
+        spec.components.security_scheme(name, {
+            "type": "http", "scheme": "bearer",
+            "description": f"A {role} key from `moderation keys create --role {role}`",
+        })
+
+
+def _log_requests(app: Flask) -> None:
+    @app.before_request
+    def _start_timer() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log(response: Any) -> Any:
+        started = g.get("started")
+        log.info("request", extra={
+            "method": request.method, "path": request.path, "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+            "remote_addr": request.remote_addr,
+        })
+        return response

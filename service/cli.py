@@ -1,0 +1,84 @@
+"""The ``moderation`` command: ``db``, ``keys``, ``policy`` and ``model`` subcommands.
+
+It is Flask's command line with this app loaded, so ``moderation db upgrade`` (from
+Flask-Migrate), ``moderation run`` and ``moderation routes`` work too.
+"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from service import create_app
+from service.models import Role
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
+             load_dotenv=False, set_debug_flag=False)
+def main() -> None:
+    """Comment moderation service."""
+
+
+@main.group()
+def keys() -> None:
+    """Create, list and revoke API keys."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True,
+              help="site: submits comments; moderator: works the review queue; admin: all.")
+@click.option("--site", help="The site a key belongs to (required for --role site; limits a "
+              "moderator key to that site).")
+@click.option("--label", default="", help="Who or what the key is for, shown in the audit log.")
+@with_appcontext
+def create_key_command(role: str, site: str | None, label: str) -> None:
+    """Create a key and print its secret (shown once; only its hash is stored)."""
+    from service.keys import create_key
+
+    if role == Role.SITE and not site:
+        raise click.UsageError("--role site needs --site SITE")
+    new = create_key(Role(role), site=site, label=label)
+    click.echo(new.secret)
+    click.echo(f"Created {role} key {new.key.prefix}"
+               + (f" for site {site}" if site else "")
+               + ". Store the secret now: it cannot be shown again.", err=True)
+
+
+@keys.command("list")
+@with_appcontext
+def list_keys_command() -> None:
+    """List keys (never their secrets)."""
+    from sqlalchemy import select
+
+    from service.extensions import db
+    from service.models import ApiKey
+
+    for key in db.session.execute(select(ApiKey).order_by(ApiKey.id)).scalars():
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        click.echo(f"{key.prefix}\t{key.role}\t{key.site or '-'}\t{state}\t{key.label}")
+
+
+@keys.command("revoke")
+@click.argument("prefix")
+@with_appcontext
+def revoke_key_command(prefix: str) -> None:
+    """Revoke the key with PREFIX (the part after ``cm_``)."""
+    from service.keys import revoke
+
+    if not revoke(prefix):
+        raise click.ClickException(f"no active key {prefix}")
+    click.echo(f"revoked {prefix}")
+
+
+def _mount_library_commands() -> None:
+    from policy_engine.cli import policy
+
+    main.add_command(policy)
+    try:
+        from classifier.cli import model
+    except ImportError:  # pragma: no cover - the classifier CLI is optional at import time
+        return
+    main.add_command(model)
+
+
+_mount_library_commands()

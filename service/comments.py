@@ -1,0 +1,146 @@
+"""Submissions from website forms, and a site's view of its comments and threads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app, request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from policy_engine import Submission
+from service.auth import current_key, require
+from service.errors import ApiError, flatten_messages
+from service.extensions import db
+from service.models import Comment, Role, Status, utcnow
+from service.moderation import decide
+from service.pagination import decode, encode
+from service.schemas import (
+    CommentStatusSchema,
+    DecisionSchema,
+    PageArgsSchema,
+    ThreadPageSchema,
+    submission_schema,
+)
+
+blp = Blueprint("comments", __name__, url_prefix="/v1", description="Comment submissions")
+
+# Used when no policy could be loaded: the fields the default policy asks for.
+FALLBACK_REQUIRED = frozenset({"thread", "name", "email", "body"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+SUBMISSION_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": "Submission"},
+        "application/x-www-form-urlencoded": {"schema": "Submission"},
+    },
+}
+
+
+def _runtime() -> Any:
+    return current_app.extensions["moderation.runtime"]
+
+
+def _request_data() -> dict[str, Any]:
+    mimetype = request.mimetype
+    if mimetype == "application/json" or mimetype.endswith("+json"):
+        data = request.get_json(silent=True)
+        if data is None:
+            raise ApiError(400, "The body is not valid JSON.", kind="malformed-json")
+        if not isinstance(data, dict):
+            raise ApiError(422, "The JSON body must be an object of fields.",
+                           errors={"_schema": ["Expected a JSON object."]})
+        return data
+    if mimetype in FORM_TYPES:
+        return {key: request.form.get(key) for key in request.form}
+    raise ApiError(415, "Send the comment as application/json or "
+                   "application/x-www-form-urlencoded.", kind="unsupported-media-type")
+
+
+def _load_submission(site: str) -> Submission:
+    runtime = _runtime()
+    policy = runtime.policy_for(site)
+    if policy is not None:
+        schema = submission_schema(policy.fields.required, policy.fields.limits)
+    else:
+        schema = submission_schema(FALLBACK_REQUIRED, {})
+    try:
+        fields = schema.load(_request_data())
+    except ma.ValidationError as err:
+        raise ApiError(422, "The comment has invalid or missing fields.",
+                       kind="validation-error", errors=flatten_messages(err.messages)) from err
+    parent_id = fields.get("parent_id")
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.site != site or parent.thread != fields.get("thread"):
+            raise ApiError(422, "The comment replies to a comment that is not in this thread.",
+                           kind="validation-error",
+                           errors={"parent_id": ["No such comment in this thread."]})
+    ip = fields.get("ip")
+    return Submission(
+        site=site,
+        thread=fields.get("thread", ""),
+        name=fields.get("name", ""),
+        email=fields.get("email", ""),
+        body=fields.get("body", ""),
+        website=fields.get("website"),
+        parent_id=parent_id,
+        ip=str(ip) if ip is not None else request.remote_addr,
+        user_agent=fields.get("user_agent") or request.user_agent.string[:500] or None,
+        referrer=fields.get("referrer") or (request.referrer or "")[:2000] or None,
+        submitted_at=utcnow(),
+    )
+
+
+@blp.route("/comments", methods=["POST"])
+@require(Role.SITE)
+@blp.doc(requestBody=SUBMISSION_BODY, security=[{"siteKey": []}])
+@blp.response(201, DecisionSchema, description="Stored and decided: see `status`.")
+@blp.alt_response(422, description="Missing or invalid fields, listed per field in `errors`.")
+@blp.alt_response(415, description="Not JSON or form data.")
+def submit_comment() -> Comment:
+    """Submit a comment for moderation.
+
+    The comment is validated against the site's policy, scored, decided and stored.
+    `status` says what happened: `published`, `pending` (held for review) or `rejected`;
+    `reasons` carry messages that may be shown to the reader.
+    """
+    return decide(_runtime(), _load_submission(current_key().site or ""))
+
+
+def _site_comment(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.site != current_key().site:
+        raise ApiError(404, f"No comment {comment_id} on this site.")
+    return comment
+
+
+@blp.route("/comments/<int:comment_id>", methods=["GET"])
+@require(Role.SITE)
+@blp.doc(security=[{"siteKey": []}])
+@blp.response(200, CommentStatusSchema)
+def get_comment(comment_id: int) -> Comment:
+    """A comment's current status and the reasons for it."""
+    return _site_comment(comment_id)
+
+
+@blp.route("/threads/<path:thread>/comments", methods=["GET"])
+@require(Role.SITE)
+@blp.doc(security=[{"siteKey": []}])
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, ThreadPageSchema)
+def list_thread(args: dict[str, Any], thread: str) -> dict[str, Any]:
+    """A thread's published comments, oldest first, a page at a time."""
+    limit = args["limit"]
+    stmt = (select(Comment)
+            .where(Comment.site == current_key().site, Comment.thread == thread,
+                   Comment.status == Status.PUBLISHED)
+            .order_by(Comment.id).limit(limit + 1))
+    if args.get("cursor"):
+        (after,) = decode(args["cursor"], (int,))
+        stmt = stmt.where(Comment.id > after)
+    rows = list(db.session.execute(stmt).scalars())
+    more = len(rows) > limit
+    items = rows[:limit]
+    return {"items": items, "next_cursor": encode([items[-1].id]) if more else None}

@@ -1,0 +1,44 @@
+"""Settings read from the environment, with defaults that run on one machine.
+
+Every variable is documented in the README's configuration table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def default_model_path() -> Path:
+    from classifier import DEFAULT_MODEL_PATH
+
+    return Path(DEFAULT_MODEL_PATH)
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    """Return the Flask config keys this service uses, read from ``os.environ``."""
+    sqlite_file = Path(instance_path) / "moderation.db"
+    return {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_file}",
+        "POLICY_DIR": os.environ.get("POLICY_DIR") or str(REPO_ROOT / "policies"),
+        "DEFAULT_SITE_POLICY": os.environ.get("DEFAULT_SITE_POLICY") or "default",
+        "MODEL_PATH": os.environ.get("MODEL_PATH") or str(default_model_path()),
+        "POLICY_RELOAD_SECONDS": _int("POLICY_RELOAD_SECONDS", 2),
+        "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 64 * 1024),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
+        "PAGE_SIZE_MAX": _int("PAGE_SIZE_MAX", 200),
+    }

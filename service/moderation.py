@@ -1,0 +1,107 @@
+"""The pipeline of one submission: score, apply the policy, decide, store.
+
+Validation happens before (in the view, with the policy's schema); this module takes a
+validated :class:`policy_engine.Submission` and returns the stored :class:`Comment`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from policy_engine import Action, Decision, Reason, Submission, fingerprint
+from service.extensions import db
+from service.facts import DatabaseFacts
+from service.models import Comment, ReviewAction, Status
+from service.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+STATUS_FOR = {Action.APPROVE: Status.PUBLISHED, Action.HOLD: Status.PENDING,
+              Action.REJECT: Status.REJECTED}
+FAILSAFE_VERSION = "unavailable"
+MAX_TERMS = 5
+
+
+@dataclass(frozen=True)
+class Scored:
+    scores: dict[str, float]
+    terms: dict[str, list[tuple[str, float]]]
+    model_version: str
+
+
+def score(runtime: Runtime, text: str) -> Scored | None:
+    """Classifier scores for ``text``, or None when no model is loaded."""
+    model = runtime.model
+    if model is None:
+        return None
+    result = model.score(text)
+    return Scored(
+        scores={k: round(float(v), 6) for k, v in result.scores.items()},
+        terms={k: [(t, round(float(w), 4)) for t, w in v[:MAX_TERMS]]
+               for k, v in result.terms.items()},
+        model_version=model.version,
+    )
+
+
+def _failsafe(decision: Decision | None, reason: Reason) -> tuple[Action, tuple[Reason, ...]]:
+    """Never publish what was not fully checked: at least hold, keeping any harsher verdict."""
+    if decision is None:
+        return Action.HOLD, (reason,)
+    action = decision.action if decision.action is Action.REJECT else Action.HOLD
+    return action, (*decision.reasons, reason)
+
+
+def decide(runtime: Runtime, submission: Submission) -> Comment:
+    """Run ``submission`` through the classifier and the site's policy and store the result."""
+    scored = score(runtime, submission.body)
+    policy = runtime.policy_for(submission.site)
+    facts = DatabaseFacts(submission.site)
+    decision = None
+    if policy is not None:
+        decision = policy.evaluate(submission, scored.scores if scored else {}, facts)
+    if policy is None:
+        action, reasons = _failsafe(None, Reason(
+            rule="policy-unavailable", message="Your comment will be reviewed before it appears.",
+            action=Action.HOLD, note="No valid policy is loaded; see /readyz.", labels=(),
+            matched=()))
+    elif scored is None:
+        action, reasons = _failsafe(decision, Reason(
+            rule="model-unavailable", message="Your comment will be reviewed before it appears.",
+            action=Action.HOLD, note="The classifier is not loaded; see /readyz.", labels=(),
+            matched=()))
+    else:
+        action, reasons = decision.action, decision.reasons
+
+    scores = scored.scores if scored else {}
+    status = STATUS_FOR[action]
+    comment = Comment(
+        site=submission.site, thread=submission.thread, parent_id=submission.parent_id,
+        author_name=submission.name, author_email=submission.email,
+        author_website=submission.website, body=submission.body,
+        body_fingerprint=fingerprint(submission.body), ip=submission.ip,
+        user_agent=submission.user_agent, referrer=submission.referrer,
+        status=status.value, decided_action=action.value,
+        reasons=[_reason_record(r) for r in reasons],
+        scores=scores, terms={k: [list(t) for t in v] for k, v in
+                              (scored.terms if scored else {}).items()},
+        labels=list(decision.labels) if decision else [],
+        risk=max(scores.values(), default=0.0),
+        priority=decision.priority if decision else 0,
+        policy_version=decision.policy_version if decision else FAILSAFE_VERSION,
+        model_version=scored.model_version if scored else FAILSAFE_VERSION,
+        created_at=submission.submitted_at,
+    )
+    comment.actions.append(ReviewAction(action="submitted", actor="policy",
+                                        to_status=status.value))
+    db.session.add(comment)
+    db.session.commit()
+    log.info("comment decided", extra={"comment_id": comment.id, "site": comment.site,
+                                        "status": comment.status,
+                                        "rules": [r.rule for r in reasons]})
+    return comment
+
+
+def _reason_record(reason: Reason) -> dict:
+    return {"rule": reason.rule, "message": reason.message, "action": str(reason.action),
+            "note": reason.note, "labels": list(reason.labels), "matched": list(reason.matched)}

@@ -1,0 +1,37 @@
+"""Opaque keyset cursors: a page continues after the last row of the previous one.
+
+Keyset pagination (``WHERE (key, id) > (last_key, last_id)``) stays correct while rows are
+added or decided between two requests, unlike ``OFFSET``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from service.errors import ApiError
+
+
+def encode(values: list[Any]) -> str:
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str, shape: tuple[type, ...]) -> list[Any]:
+    """Decode a cursor made by :func:`encode`; 400 if it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(shape):
+            raise ValueError
+        return [kind(v) if not isinstance(v, bool) else _bad() for v, kind in zip(values, shape,
+                                                                                  strict=True)]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ApiError(400, "The cursor is not valid; use next_cursor from a previous page.",
+                       errors={"cursor": ["Not a valid cursor."]}) from exc
+
+
+def _bad() -> Any:
+    raise ValueError

@@ -1,0 +1,146 @@
+"""The policy and model a worker decides with, and their live reload.
+
+Each worker process holds its own :class:`Runtime`.  Before a request uses a site's policy
+the runtime checks (at most every ``POLICY_RELOAD_SECONDS``) whether any file that policy
+was built from has changed; if so it loads the new version and swaps it in with a single
+assignment.  An edit that fails to load never replaces the last good policy: the problems
+are logged and shown on ``/readyz``.  ``SIGHUP`` forces a check on the next request.
+
+If no policy or no model could be loaded at all, the service still answers: it runs in a
+fail-safe mode that holds every comment for review and reports itself not ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from classifier import Model, ModelError, load_model
+from policy_engine import Policy, PolicyError, load_policy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Loaded:
+    policy: Policy | None
+    signature: tuple
+    problems: list[str] = field(default_factory=list)
+
+
+def _signature(paths: list[Path]) -> tuple:
+    sig = []
+    for path in paths:
+        try:
+            st = path.stat()
+            sig.append((str(path), st.st_mtime_ns, st.st_size))
+        except OSError:
+            sig.append((str(path), None, None))
+    return tuple(sig)
+
+
+class Runtime:
+    """Loads and reloads site policies from a directory, and holds the classifier model."""
+
+    def __init__(self, policy_dir: str, default_site: str, model_path: str,
+                 reload_seconds: float) -> None:
+        self.policy_dir = Path(policy_dir)
+        self.default_site = default_site
+        self.model_path = Path(model_path)
+        self.reload_seconds = reload_seconds
+        self._policies: dict[str, _Loaded] = {}
+        self._checked_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._force = threading.Event()
+        self.model: Model | None = None
+        self.model_error: str | None = None
+        self.load_model()
+
+    # -- model -------------------------------------------------------------------------------
+    def load_model(self) -> None:
+        try:
+            self.model = load_model(self.model_path)
+            self.model_error = None
+            log.info("model loaded", extra={"model_version": self.model.version})
+        except (ModelError, OSError) as exc:
+            self.model = None
+            self.model_error = str(exc)
+            log.error("model unavailable; holding every comment for review: %s", exc)
+
+    # -- policies ----------------------------------------------------------------------------
+    def policy_name(self, site: str) -> str:
+        """The policy file a site uses: ``<site>.yaml`` if there is one, else the default."""
+        if site and (self.policy_dir / f"{site}.yaml").is_file():
+            return site
+        return self.default_site
+
+    def policy_for(self, site: str) -> Policy | None:
+        """The current good policy for ``site``, reloading it first if its files changed."""
+        name = self.policy_name(site)
+        now = time.monotonic()
+        forced = self._force.is_set()
+        if forced or name not in self._policies or (
+            now - self._checked_at.get(name, 0.0) >= self.reload_seconds
+        ):
+            with self._lock:
+                if forced:
+                    self._force.clear()
+                self._checked_at[name] = now
+                self._refresh(name)
+        return self._policies[name].policy
+
+    def problems(self) -> dict[str, list[str]]:
+        """Load problems of each policy whose latest edit was refused."""
+        return {name: loaded.problems for name, loaded in self._policies.items()
+                if loaded.problems}
+
+    def request_reload(self) -> None:
+        self._force.set()
+
+    def _watched(self, name: str) -> list[Path]:
+        loaded = self._policies.get(name)
+        paths = [self.policy_dir / f"{name}.yaml"]
+        if loaded is not None and loaded.policy is not None:
+            paths.extend(Path(p) for p in loaded.policy.sources)
+        return sorted(set(paths))
+
+    def _refresh(self, name: str) -> None:
+        previous = self._policies.get(name)
+        signature = _signature(self._watched(name))
+        if previous is not None and previous.signature == signature:
+            return
+        try:
+            policy = load_policy(self.policy_dir, site=name)
+        except PolicyError as exc:
+            problems = [str(p) for p in exc.problems] or [str(exc)]
+            for problem in problems:
+                log.error("policy %s not loaded: %s", name, problem)
+            kept = previous.policy if previous is not None else None
+            self._policies[name] = _Loaded(kept, signature, problems)
+            return
+        except OSError as exc:
+            kept = previous.policy if previous is not None else None
+            self._policies[name] = _Loaded(kept, signature, [f"{name}: {exc}"])
+            log.error("policy %s not loaded: %s", name, exc)
+            return
+        # Sign with the files the new policy actually read, so list edits are noticed too.
+        self._policies[name] = _Loaded(policy, _signature(
+            sorted({self.policy_dir / f"{name}.yaml", *map(Path, policy.sources)})))
+        if previous is None or previous.policy is None or (
+            previous.policy.version != policy.version
+        ):
+            log.info("policy loaded", extra={"policy": name, "policy_version": policy.version})
+
+    def install_signal_handler(self) -> None:
+        """Reload policies on SIGHUP (only in the main thread of a worker)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        try:
+            signal.signal(signal.SIGHUP, lambda *_: self.request_reload())
+        except (ValueError, AttributeError, OSError):
+            log.debug("no SIGHUP handler installed in pid %s", os.getpid())
