@@ -20,3 +20,23 @@ logconfig_dict = GUNICORN_LOGCONFIG
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+# Prometheus counters from all workers are summed through files in this folder.
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook
+    import shutil
+    import tempfile
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        folder = tempfile.mkdtemp(prefix="moderation-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -151,7 +151,8 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
         words = tuple(m.group() for m in matches)
         keys = [zlib.crc32(w.encode()) for w in words]
         if self.word_bigrams:
-            keys += [(zlib.crc32(f"{a} {b}".encode()) | (1 << 32)) for a, b in zip(words, words[1:])]
+            pairs = zip(words, words[1:], strict=False)
+            keys += [zlib.crc32(f"{a} {b}".encode()) | (1 << 32) for a, b in pairs]
         if keys:
             wk = np.array(keys, dtype=np.uint64) + np.uint64(_WORD_SALT)
             word_index = (_fmix(wk) >> shift).astype(np.int64)

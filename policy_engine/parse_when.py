@@ -146,19 +146,20 @@ class WhenParser:
         return out
 
     def _words(self, value: Any, line: int, files: bool, what: str) -> WordMatcher | None:
+        key = ("words", files, repr(value), str(self.base))
+        if key in self.sources.compiled:
+            return self.sources.compiled[key]
         lines = self._lines(value, line, what, files_only=files)
         if lines is None:
             return None
         entries = []
         for file, _, (entry_line, text) in lines:
-            entry = compile_entry(text)
-            if entry is None:
-                self.rep.problems.append(Problem(
-                    file, entry_line,
-                    f'list entry "{text}" has no letters, or puts * on a phrase or exception'))
-            else:
-                entries.append(entry)
-        return WordMatcher(entries)
+            try:
+                entries.append(compile_entry(text))
+            except ValueError as exc:
+                self.rep.problems.append(Problem(file, entry_line, f'list entry "{text}" {exc}'))
+        matcher = self.sources.compiled[key] = WordMatcher(entries)
+        return matcher
 
     def _domains(self, value: Any, line: int, what: str) -> frozenset[str] | None:
         lines = self._lines(value, line, what)

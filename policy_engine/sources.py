@@ -23,6 +23,7 @@ class Sources:
         self.problems = problems
         self._data: dict[Path, bytes] = {}
         self._lists: dict[Path, list[ListLine] | None] = {}
+        self.compiled: dict[tuple[Any, ...], Any] = {}  # compiled lists, shared between rules
 
     def display(self, path: Path) -> str:
         """How ``path`` is named in messages: relative to the root when inside it."""

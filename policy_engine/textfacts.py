@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from textnorm import fold
 
-from .wordmatch import TextTokens, tokenize
+from .wordmatch import TextTokens, tokenize_folded
 
 __all__ = ["FieldText", "domain_matches", "link_domain"]
 
@@ -17,6 +17,7 @@ __all__ = ["FieldText", "domain_matches", "link_domain"]
 _LINK = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
 _SPACE = re.compile(r"\s+")
+_REPEAT = re.compile(r"(\S)\1+")
 
 
 def link_domain(url: str) -> str | None:
@@ -51,14 +52,19 @@ class FieldText:
         self.raw = raw if raw.isascii() else raw.encode("utf-8", "replace").decode("utf-8")
 
     @cached_property
+    def folded_raw(self) -> str:
+        """``textnorm.fold`` of the text, computed once."""
+        return fold(self.raw)
+
+    @cached_property
     def tokens(self) -> TextTokens:
         """Tokens for word-list matching."""
-        return tokenize(self.raw)
+        return tokenize_folded(self.folded_raw)
 
     @cached_property
     def folded(self) -> str:
         """Folded text with runs of white space made one space: what ``matches`` sees."""
-        return _SPACE.sub(" ", fold(self.raw)).strip()
+        return _SPACE.sub(" ", self.folded_raw).strip()
 
     @cached_property
     def links(self) -> tuple[str, ...]:
@@ -74,27 +80,18 @@ class FieldText:
     @cached_property
     def letters(self) -> int:
         """How many letters the text has."""
-        return sum(1 for c in self.raw if c.isalpha())
+        return sum(map(str.isalpha, self.raw))
 
     @cached_property
     def capitals_share(self) -> float:
         """Upper-case letters as a share of all cased letters (0 when there are none)."""
-        upper = lower = 0
-        for c in self.raw:
-            if c.isupper():
-                upper += 1
-            elif c.islower():
-                lower += 1
-        return upper / (upper + lower) if upper + lower else 0.0
+        upper = sum(map(str.isupper, self.raw))
+        cased = upper + sum(map(str.islower, self.raw))
+        return upper / cased if cased else 0.0
 
     @cached_property
     def longest_run(self) -> int:
         """The longest run of one repeated character, white space excluded."""
-        best = run = 0
-        prev = None
-        for c in self.raw:
-            run = run + 1 if c == prev else 1
-            prev = c
-            if run > best and not c.isspace():
-                best = run
-        return best
+        if not self.raw.strip():
+            return 0
+        return max((len(m.group()) for m in _REPEAT.finditer(self.raw)), default=1)

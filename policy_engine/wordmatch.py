@@ -23,16 +23,24 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, NamedTuple
+
+import re2
 
 from textnorm import fold
 
-__all__ = ["Entry", "Mode", "TextTokens", "WordMatcher", "compile_entry", "tokenize"]
+__all__ = [
+    "Entry", "Form", "Mode", "TextTokens", "WordMatcher", "compile_entry", "tokenize",
+    "tokenize_folded",
+]
 
 _WORD = re.compile(r"[^\W_]+")
 _DOUBLE = re.compile(r"(.)\1", re.DOTALL)
 _RUN = re.compile(r"(.)\1*", re.DOTALL)
 _MIN_STRETCH = 3  # a run this long in a comment stands for a run of any length in an entry
 _MIN_SPACED = 3  # this many single letters separated by spaces are read as one word
+_COLLAPSE = re.compile(r"(.)\1+", re.DOTALL)
+_TRIPLE = re.compile(r"(.)\1\1", re.DOTALL)
 
 
 class Mode(StrEnum):
@@ -44,8 +52,7 @@ class Mode(StrEnum):
     INFIX = "infix"  # *entry*
 
 
-@dataclass(frozen=True, slots=True)
-class Form:
+class Form(NamedTuple):
     """A word as its letters with repeats collapsed, plus how often each was repeated."""
 
     text: str
@@ -58,6 +65,13 @@ class Form:
             return Form(word, None)
         runs = [m.group() for m in _RUN.finditer(word)]
         return Form("".join(r[0] for r in runs), tuple(len(r) for r in runs))
+
+    @property
+    def raw(self) -> str:
+        """The word as written, runs expanded again."""
+        if self.counts is None:
+            return self.text
+        return "".join(c * n for c, n in zip(self.text, self.counts, strict=True))
 
     def count(self, i: int) -> int:
         """How many times the ``i``-th collapsed letter was written."""
@@ -74,45 +88,83 @@ class Entry:
     exception: bool = False
 
 
-@dataclass(frozen=True, slots=True)
 class TextTokens:
-    """A text read for matching: its tokens in order, and the glued candidates."""
+    """A text read for matching: its tokens in order, and the glued candidates.
 
-    tokens: tuple[Form, ...]
-    glued: tuple[Form, ...]
+    Built cheaply (plain strings); the per-letter run counts (``Form``) are computed only when
+    a word list's quick filter says an entry may match.
+    """
 
+    __slots__ = ("raw_tokens", "raw_glued", "exact", "stretched", "line", "_forms")
 
-def _pieces(chunk: str) -> list[str]:
-    return _WORD.findall(chunk)
+    def __init__(self, raw_tokens: list[str], raw_glued: list[str]) -> None:
+        self.raw_tokens = raw_tokens
+        self.raw_glued = raw_glued
+        words = raw_tokens + raw_glued
+        self.exact = frozenset(words)
+        # Words with a letter written 3+ times are the only ones whose collapsed form can match
+        # an entry written differently; their collapsed forms join the quick filter.
+        self.stretched = frozenset(_COLLAPSE.sub(r"\1", w) for w in words if _TRIPLE.search(w))
+        self.line = " " + " ".join(words) + " " + " ".join(self.stretched) + " "
+        self._forms: tuple[tuple[Form, ...], tuple[Form, ...]] | None = None
+
+    @property
+    def tokens(self) -> tuple[Form, ...]:
+        """The tokens, in order, as collapsed forms."""
+        return self._compute()[0]
+
+    @property
+    def glued(self) -> tuple[Form, ...]:
+        """The glued candidates as collapsed forms."""
+        return self._compute()[1]
+
+    @property
+    def words(self) -> tuple[Form, ...]:
+        """Tokens then glued candidates."""
+        tokens, glued = self._compute()
+        return tokens + glued
+
+    def _compute(self) -> tuple[tuple[Form, ...], tuple[Form, ...]]:
+        if self._forms is None:
+            self._forms = (tuple(map(Form.of, self.raw_tokens)),
+                           tuple(map(Form.of, self.raw_glued)))
+        return self._forms
 
 
 def tokenize(text: str) -> TextTokens:
     """Read ``text`` into tokens and glued candidates (see the module docstring)."""
-    folded = fold(text)
+    return tokenize_folded(fold(text))
+
+
+def tokenize_folded(folded: str) -> TextTokens:
+    """``tokenize`` for text already passed through ``textnorm.fold``."""
     tokens: list[str] = []
     glued: list[str] = []
     spaced: list[str] = []
-
-    def flush() -> None:
+    for chunk in folded.split():
+        if chunk.isalnum():
+            tokens.append(chunk)
+            if len(chunk) == 1 and chunk.isalpha():
+                spaced.append(chunk)
+                continue
+        else:
+            pieces = _WORD.findall(chunk)
+            tokens.extend(pieces)
+            if len(pieces) > 1:
+                glued.append(fold("".join(pieces)))
+            elif len(pieces) == 1 and len(pieces[0]) == 1 and pieces[0].isalpha():
+                spaced.append(pieces[0])
+                continue
         if len(spaced) >= _MIN_SPACED:
             glued.append(fold("".join(spaced)))
         spaced.clear()
-
-    for chunk in folded.split():
-        pieces = _pieces(chunk)
-        if len(pieces) == 1 and len(pieces[0]) == 1 and pieces[0].isalpha():
-            spaced.append(pieces[0])
-        else:
-            flush()
-        tokens.extend(pieces)
-        if len(pieces) > 1:
-            glued.append(fold("".join(pieces)))
-    flush()
-    return TextTokens(tuple(map(Form.of, tokens)), tuple(map(Form.of, glued)))
+    if len(spaced) >= _MIN_SPACED:
+        glued.append(fold("".join(spaced)))
+    return TextTokens(tokens, glued)
 
 
-def compile_entry(line: str) -> Entry | None:
-    """Compile one list entry, or ``None`` when it has no letters or digits to match."""
+def compile_entry(line: str) -> Entry:
+    """Compile one list entry; ``ValueError`` says why an entry can't be matched."""
     source = line.strip()
     exception = source.startswith("!")
     body = source[1:].strip() if exception else source
@@ -120,13 +172,15 @@ def compile_entry(line: str) -> Entry | None:
     body = body.strip("*").strip()
     words = []
     for chunk in fold(body).split():
-        word = "".join(_pieces(chunk))
+        word = "".join(_WORD.findall(chunk))
         if word:
             words.append(Form.of(word))
     if not words:
-        return None
-    if (starts or ends) and (len(words) > 1 or exception):
-        return None
+        raise ValueError("has no letters or digits to match")
+    if (starts or ends) and len(words) > 1:
+        raise ValueError("puts * on a phrase: * works on single words only")
+    if (starts or ends) and exception:
+        raise ValueError("is an exception (!) with *: exceptions are whole words")
     mode = {
         (False, False): Mode.EXACT,
         (False, True): Mode.PREFIX,
@@ -152,12 +206,11 @@ def _fits(token: Form, start: int, entry: Form, open_start: bool, open_end: bool
 
 
 class WordMatcher:
-    """A compiled word list: one dictionary lookup per token, not one regex per entry."""
+    """A compiled word list: a few set intersections per text, not one regex per entry."""
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         self._exact: dict[str, list[Entry]] = {}
-        self._partial: dict[Mode, dict[str, list[Entry]]] = {m: {} for m in Mode if m != Mode.EXACT}
-        self._lengths: dict[Mode, tuple[int, ...]] = {}
+        self._partial: dict[tuple[Mode, int], dict[str, list[Entry]]] = {}
         self._exceptions: dict[str, list[Entry]] = {}
         self.size = 0
         for entry in entries:
@@ -168,48 +221,77 @@ class WordMatcher:
             elif entry.mode == Mode.EXACT:
                 self._exact.setdefault(key, []).append(entry)
             else:
-                self._partial[entry.mode].setdefault(key, []).append(entry)
-        for mode, index in self._partial.items():
-            self._lengths[mode] = tuple(sorted({len(k) for k in index}))
+                index = self._partial.setdefault((entry.mode, len(key)), {})
+                index.setdefault(key, []).append(entry)
+        self._exact_keys = frozenset(self._exact)
+        self._raw_keys = frozenset(e.words[0].raw for v in self._exact.values() for e in v)
+        self._partial_keys = {k: frozenset(v) for k, v in self._partial.items()}
+        self._filter = _partial_filter(self._partial)
 
     def _excepted(self, token: Form) -> bool:
         return any(_fits(token, 0, e.words[0], False, False)
                    for e in self._exceptions.get(token.text, ()))
 
-    def _single(self, token: Form, hits: dict[str, None]) -> None:
-        text = token.text
-        for entry in self._exact.get(text, ()):
-            if len(entry.words) == 1 and _fits(token, 0, entry.words[0], False, False):
-                hits[entry.source] = None
-        for mode, lengths in self._lengths.items():
-            index = self._partial[mode]
-            for n in lengths:
-                if n > len(text):
-                    break
-                starts = {Mode.PREFIX: (0,), Mode.SUFFIX: (len(text) - n,)}.get(
-                    mode, range(len(text) - n + 1))
-                for s in starts:
-                    for entry in index.get(text[s:s + n], ()):
-                        if _fits(token, s, entry.words[0], mode != Mode.PREFIX,
-                                 mode != Mode.SUFFIX):
-                            hits[entry.source] = None
-
     def find(self, text: TextTokens) -> tuple[str, ...]:
         """The entries (as written) that match ``text``, in order of first appearance."""
+        may_partial = self._filter is not None and self._filter.search(text.line) is not None
+        if not (may_partial or text.exact & self._raw_keys or text.stretched & self._exact_keys):
+            return ()
+        words = text.words
+        exact = frozenset(w.text for w in words) & self._exact_keys
+        partial = []
+        if may_partial:
+            for (mode, n), keys in self._partial_keys.items():
+                partial.append((mode, n, keys, self._partial[(mode, n)]))
         hits: dict[str, None] = {}
         tokens = text.tokens
-        for i, token in enumerate(tokens):
+        for i, token in enumerate(words):
             if self._exceptions and self._excepted(token):
                 continue
-            self._single(token, hits)
-            for entry in self._exact.get(token.text, ()):
-                words = entry.words
-                if len(words) > 1 and i + len(words) <= len(tokens) and all(
-                    tokens[i + k].text == w.text and _fits(tokens[i + k], 0, w, False, False)
-                    for k, w in enumerate(words)
-                ):
-                    hits[entry.source] = None
-        for token in text.glued:
-            if not (self._exceptions and self._excepted(token)):
-                self._single(token, hits)
+            word = token.text
+            if word in exact:
+                for entry in self._exact[word]:
+                    if self._exact_fits(entry, i, token, tokens):
+                        hits[entry.source] = None
+            for mode, n, candidates, index in partial:
+                if n > len(word):
+                    continue
+                starts = (0,) if mode == Mode.PREFIX else (len(word) - n,) \
+                    if mode == Mode.SUFFIX else range(len(word) - n + 1)
+                for s in starts:
+                    key = word[s:s + n]
+                    if key in candidates:
+                        for entry in index[key]:
+                            if _fits(token, s, entry.words[0], mode != Mode.PREFIX,
+                                     mode != Mode.SUFFIX):
+                                hits[entry.source] = None
         return tuple(hits)
+
+    @staticmethod
+    def _exact_fits(entry: Entry, i: int, token: Form, tokens: tuple[Form, ...]) -> bool:
+        words = entry.words
+        if len(words) == 1:
+            return _fits(token, 0, words[0], False, False)
+        # a phrase starts at a token in order; glued candidates (i past the tokens) can't
+        return i + len(words) <= len(tokens) and all(
+            tokens[i + k].text == w.text and _fits(tokens[i + k], 0, w, False, False)
+            for k, w in enumerate(words))
+
+
+def _partial_filter(partial: dict[tuple[Mode, int], dict[str, list[Entry]]]) -> Any:
+    """One RE2 (a DFA, fast for thousands of alternatives) that finds whether any prefix,
+    suffix or infix entry may match a text's word line; the exact check comes after."""
+    parts = []
+    for (mode, _), index in partial.items():
+        keys = set(index) | {e.words[0].raw for v in index.values() for e in v}
+        for key in keys:
+            escaped = re2.escape(key)
+            parts.append(" " + escaped if mode == Mode.PREFIX else escaped + " "
+                         if mode == Mode.SUFFIX else escaped)
+    if not parts:
+        return None
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 64 << 20
+    options.never_capture = True
+    return re2.compile("|".join(sorted(parts)), options)

@@ -18,8 +18,10 @@ __all__ = ["LineDict", "LineList", "Reporter", "did_you_mean", "read_yaml"]
 class LineDict(dict):
     """A mapping that remembers its own line and the line of each key."""
 
-    line: int = 0
-    key_lines: dict[Any, int]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = 0
+        self.key_lines: dict[Any, int] = {}
 
     def line_of(self, key: Any) -> int:
         """The line of ``key``, or of the mapping when the key is absent."""
@@ -29,8 +31,10 @@ class LineDict(dict):
 class LineList(list):
     """A sequence that remembers its own line and the line of each item."""
 
-    line: int = 0
-    item_lines: list[int]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = 0
+        self.item_lines: list[int] = []
 
     def line_of(self, index: int) -> int:
         """The line of item ``index``."""
@@ -45,7 +49,6 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
     result.line = node.start_mark.line + 1
-    result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         try:

@@ -10,9 +10,10 @@ from typing import Any
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import config, logs
+from service import cli, config, logs, metrics
 from service.errors import ProblemApi
 from service.extensions import db, migrate
+from service.limits import limiter
 from service.runtime import Runtime
 from service.schemas import SubmissionSchema
 
@@ -44,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db)
+    limiter.init_app(app)
     api = ProblemApi(app)
     _describe_api(api)
 
@@ -56,11 +58,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     runtime.install_signal_handler()
     app.extensions["moderation.runtime"] = runtime
 
-    from service import comments, ops, review
+    from service import audit, bans, comments, ops, reports, review
+
+    app.register_blueprint(metrics.blp)
 
     api.register_blueprint(comments.blp)
-    api.register_blueprint(review.blp)
+    for blueprint in (review.blp, reports.blp, bans.blp, audit.blp):
+        api.register_blueprint(blueprint)
     app.register_blueprint(ops.blp)
+    cli.register(app)
     _log_requests(app)
     return app
 
@@ -83,9 +89,12 @@ def _log_requests(app: Flask) -> None:
     @app.after_request
     def _log(response: Any) -> Any:
         started = g.get("started")
+        seconds = time.perf_counter() - started if started is not None else None
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        metrics.observe_request(endpoint, request.method, response.status_code, seconds)
         log.info("request", extra={
             "method": request.method, "path": request.path, "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+            "duration_ms": round(seconds * 1000, 2) if seconds is not None else None,
             "remote_addr": request.remote_addr,
         })
         return response

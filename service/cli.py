@@ -19,7 +19,7 @@ def main() -> None:
     """Comment moderation service."""
 
 
-@main.group()
+@click.group()
 def keys() -> None:
     """Create, list and revoke API keys."""
 
@@ -70,15 +70,11 @@ def revoke_key_command(prefix: str) -> None:
     click.echo(f"revoked {prefix}")
 
 
-def _mount_library_commands() -> None:
+def register(app) -> None:  # noqa: ANN001 - flask.Flask
+    """Add the service's command groups to ``app.cli`` (Flask-Migrate adds ``db`` itself)."""
+    from classifier.cli import model
     from policy_engine.cli import policy
 
-    main.add_command(policy)
-    try:
-        from classifier.cli import model
-    except ImportError:  # pragma: no cover - the classifier CLI is optional at import time
-        return
-    main.add_command(model)
-
-
-_mount_library_commands()
+    app.cli.add_command(keys)
+    app.cli.add_command(policy)
+    app.cli.add_command(model)

@@ -13,6 +13,7 @@ from policy_engine import Submission
 from service.auth import current_key, require
 from service.errors import ApiError, flatten_messages
 from service.extensions import db
+from service.limits import submit_limits
 from service.models import Comment, Role, Status, utcnow
 from service.moderation import decide
 from service.pagination import decode, encode
@@ -94,6 +95,8 @@ def _load_submission(site: str) -> Submission:
 
 
 @blp.route("/comments", methods=["POST"])
+@submit_limits[0]
+@submit_limits[1]
 @require(Role.SITE)
 @blp.doc(requestBody=SUBMISSION_BODY, security=[{"siteKey": []}])
 @blp.response(201, DecisionSchema, description="Stored and decided: see `status`.")

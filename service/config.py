@@ -40,5 +40,15 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 64 * 1024),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
-        "PAGE_SIZE_MAX": _int("PAGE_SIZE_MAX", 200),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") not in ("0", "false"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_SUBMIT_PER_KEY": os.environ.get("RATELIMIT_SUBMIT_PER_KEY")
+        or "1200 per minute",
+        "RATELIMIT_SUBMIT_PER_IP": os.environ.get("RATELIMIT_SUBMIT_PER_IP") or "20 per minute",
+        "RATELIMIT_REVIEW_PER_KEY": os.environ.get("RATELIMIT_REVIEW_PER_KEY")
+        or "600 per minute",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "CLAIM_MINUTES": _int("CLAIM_MINUTES", 15),
+        "UNDO_MINUTES": _int("UNDO_MINUTES", 10),
+        "BAN_MAX_DAYS_MODERATOR": _int("BAN_MAX_DAYS_MODERATOR", 30),
     }

@@ -46,4 +46,6 @@ class DatabaseFacts:
                             rejected=int(counts.get(Status.REJECTED, 0)))
 
     def ban_reason(self, email: str, ip: str | None) -> str | None:
-        return None  # Bans arrive with the review workflow (issue 4).
+        from service.bans import ban_reason
+
+        return ban_reason(self.site, email, ip)

@@ -48,7 +48,7 @@ def create_key(role: Role, site: str | None = None, label: str = "") -> NewKey:
 
 def verify(secret: str) -> ApiKey | None:
     """Return the live key matching ``secret``, or None.  Compares digests in constant time."""
-    parts = secret.split("_")
+    parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_SCHEME or len(parts[1]) != 2 * _PREFIX_BYTES:
         # Still spend a digest so that malformed and wrong keys take the same time.
         hmac.compare_digest(digest(secret), "0" * 64)

@@ -93,6 +93,8 @@ class Comment(db.Model):
     scores: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     terms: Mapped[dict[str, list[Any]]] = mapped_column(JSON, default=dict)
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # " rule-a rule-b ": the ids of ``reasons``, for filtering the queue by rule with LIKE.
+    rule_ids: Mapped[str] = mapped_column(String(2000), default=" ")
     risk: Mapped[float] = mapped_column(default=0.0)
     priority: Mapped[int] = mapped_column(default=0)
     policy_version: Mapped[str] = mapped_column(String(80))
@@ -101,9 +103,21 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(240))
+    decided_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"))
 
-    actions: Mapped[list[ReviewAction]] = relationship(
-        back_populates="comment", order_by="ReviewAction.id", cascade="all, delete-orphan"
+    # Review workflow: who holds the item, reader reports, escalation to an admin.
+    claimed_by: Mapped[str | None] = mapped_column(String(240))
+    claim_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    open_reports: Mapped[int] = mapped_column(default=0)
+    reported: Mapped[bool] = mapped_column(default=False)  # enough reports to need review
+    hidden: Mapped[bool] = mapped_column(default=False)
+    escalated: Mapped[bool] = mapped_column(default=False)
+
+    actions: Mapped[list[AuditEntry]] = relationship(
+        back_populates="comment", order_by="AuditEntry.id", cascade="all, delete-orphan"
     )
 
     __table_args__ = (
@@ -112,24 +126,123 @@ class Comment(db.Model):
         Index("ix_comments_ip_recent", "site", "ip", "created_at"),
         Index("ix_comments_email_recent", "site", "author_email", "created_at"),
         Index("ix_comments_fingerprint_recent", "site", "body_fingerprint", "created_at"),
+        Index("ix_comments_reported", "reported", "site", "risk", "id"),
     )
 
 
-class ReviewAction(db.Model):
-    """One entry of a comment's history: its submission and every moderator action on it."""
+class AuditEntry(db.Model):
+    """The audit log: a comment's submission and every action on it, bans and key use.
 
-    __tablename__ = "review_actions"
+    Rows are only ever added.  ``comment_id`` is empty for actions that are not about one
+    comment (a ban lifted from the ban list, say).
+    """
+
+    __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    comment_id: Mapped[int] = mapped_column(
+    comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("comments.id", ondelete="CASCADE"), index=True
     )
+    site: Mapped[str | None] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(240))
     key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    comment: Mapped[Comment] = relationship(back_populates="actions")
+    comment: Mapped[Comment | None] = relationship(back_populates="actions")
+
+    __table_args__ = (
+        Index("ix_audit_log_actor_time", "actor", "created_at"),
+        Index("ix_audit_log_time", "created_at"),
+    )
+
+
+class Report(db.Model):
+    """A reader's report of a published comment."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    reporter: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+
+
+class Ban(db.Model):
+    """A moderator's ban of an email, an email domain or an IP (or CIDR range) on a site."""
+
+    __tablename__ = "bans"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # email, domain, ip
+    value: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(240))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_by: Mapped[str | None] = mapped_column(String(240))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_bans_lookup", "site", "kind", "value"),)
+
+
+class WebhookEndpoint(db.Model):
+    """Where a site wants to hear about decisions.  The secret signs each delivery."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Event(db.Model):
+    """The outbox: a change readers can see, written in the same transaction as the change."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(40), unique=True)
+    site: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(64))
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_events_site_id", "site", "id"),)
+
+
+class Delivery(db.Model):
+    """One event's delivery to one endpoint: retried with backoff, dead after N failures."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # delivered, dead
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_status: Mapped[int | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_deliveries_event_endpoint", "event_id", "endpoint_id", unique=True),
+    )

@@ -7,12 +7,14 @@ validated :class:`policy_engine.Submission` and returns the stored :class:`Comme
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from policy_engine import Action, Decision, Reason, Submission, fingerprint
+from service import metrics
 from service.extensions import db
 from service.facts import DatabaseFacts
-from service.models import Comment, ReviewAction, Status
+from service.models import AuditEntry, Comment, Status
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,9 @@ def score(runtime: Runtime, text: str) -> Scored | None:
     model = runtime.model
     if model is None:
         return None
+    started = time.perf_counter()
     result = model.score(text)
+    metrics.CLASSIFIER_LATENCY.observe(time.perf_counter() - started)
     return Scored(
         scores={k: round(float(v), 6) for k, v in result.scores.items()},
         terms={k: [(t, round(float(w), 4)) for t, w in v[:MAX_TERMS]]
@@ -86,16 +90,20 @@ def decide(runtime: Runtime, submission: Submission) -> Comment:
         scores=scores, terms={k: [list(t) for t in v] for k, v in
                               (scored.terms if scored else {}).items()},
         labels=list(decision.labels) if decision else [],
+        rule_ids=" " + " ".join(r.rule for r in reasons) + " ",
         risk=max(scores.values(), default=0.0),
         priority=decision.priority if decision else 0,
         policy_version=decision.policy_version if decision else FAILSAFE_VERSION,
         model_version=scored.model_version if scored else FAILSAFE_VERSION,
         created_at=submission.submitted_at,
     )
-    comment.actions.append(ReviewAction(action="submitted", actor="policy",
+    comment.actions.append(AuditEntry(action="submitted", actor="policy", site=submission.site,
                                         to_status=status.value))
     db.session.add(comment)
     db.session.commit()
+    metrics.DECISIONS.labels(comment.status).inc()
+    for reason in reasons:
+        metrics.RULE_MATCHES.labels(reason.rule, str(reason.action)).inc()
     log.info("comment decided", extra={"comment_id": comment.id, "site": comment.site,
                                         "status": comment.status,
                                         "rules": [r.rule for r in reasons]})

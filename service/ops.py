@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template_string, send_from_directory
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    render_template_string,
+    send_from_directory,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from swagger_ui_bundle import swagger_ui_path

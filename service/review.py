@@ -1,18 +1,22 @@
-"""The moderators' review queue: list held comments, inspect one, decide it."""
+"""The moderators' review API: queues, items, claims, decisions, undo, bulk decisions."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask_smorest import Blueprint
-from sqlalchemy import and_, or_, select, update
 
+from service import queue, workflow
 from service.auth import current_key, require
 from service.errors import ApiError
 from service.extensions import db
-from service.models import Comment, ReviewAction, Role, Status, utcnow
-from service.pagination import decode, encode
-from service.schemas import (
+from service.limits import review_limit
+from service.models import Comment, Role
+from service.review_schemas import (
+    BulkDecisionArgsSchema,
+    BulkResultSchema,
+    ClaimedSchema,
+    ClaimNextArgsSchema,
     DecisionArgsSchema,
     QueueArgsSchema,
     QueuePageSchema,
@@ -22,16 +26,24 @@ from service.schemas import (
 blp = Blueprint("review", __name__, url_prefix="/v1/review",
                 description="The moderators' review queue")
 SECURITY = [{"moderatorKey": []}]
-OUTCOME = {"approve": Status.PUBLISHED, "reject": Status.REJECTED}
 
 
-def _scope(stmt: Any) -> Any:
-    """Limit a query to the moderator key's site, if the key is limited to one."""
-    site = current_key().site
-    return stmt.where(Comment.site == site) if site else stmt
+class ItemView:
+    """A comment plus what a moderator sees around it (author, thread, reports)."""
+
+    def __init__(self, comment: Comment) -> None:
+        self._comment = comment
+        self.author = queue.author_record(comment)
+        self.context = queue.thread_context(comment)
+        self.score_details = queue.score_details(comment)
+        self.reports = queue.reports_of(comment)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._comment, name)
 
 
-def _review_comment(comment_id: int) -> Comment:
+def load(comment_id: int) -> Comment:
+    """A comment the current key may review, or 404 (another site's comment is not there)."""
     comment = db.session.get(Comment, comment_id)
     site = current_key().site
     if comment is None or (site and comment.site != site):
@@ -40,81 +52,105 @@ def _review_comment(comment_id: int) -> Comment:
 
 
 @blp.route("/queue", methods=["GET"])
+@review_limit
 @require(Role.MODERATOR)
 @blp.doc(security=SECURITY)
 @blp.arguments(QueueArgsSchema, location="query")
 @blp.response(200, QueuePageSchema)
-def queue(args: dict[str, Any]) -> dict[str, Any]:
-    """Comments held for review: highest score first (`sort=score`) or oldest first (`age`)."""
-    limit = args["limit"]
-    stmt = _scope(select(Comment).where(Comment.status == Status.PENDING))
-    if args.get("thread"):
-        stmt = stmt.where(Comment.thread == args["thread"])
-    if args.get("site"):
-        stmt = stmt.where(Comment.site == args["site"])
-    if args["sort"] == "score":
-        stmt = stmt.order_by(Comment.risk.desc(), Comment.id)
-        if args.get("cursor"):
-            risk, last_id = decode(args["cursor"], (float, int))
-            stmt = stmt.where(or_(Comment.risk < risk,
-                                  and_(Comment.risk == risk, Comment.id > last_id)))
-    else:
-        stmt = stmt.order_by(Comment.id)
-        if args.get("cursor"):
-            (last_id,) = decode(args["cursor"], (int,))
-            stmt = stmt.where(Comment.id > last_id)
-    rows = list(db.session.execute(stmt.limit(limit + 1)).scalars())
-    items = rows[:limit]
-    cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        cursor = encode([last.risk, last.id] if args["sort"] == "score" else [last.id])
-    return {"items": items, "next_cursor": cursor}
+def list_queue(args: dict[str, Any]) -> dict[str, Any]:
+    """A queue (`pending`, `reported`, `escalated`, `approved`, `rejected`), filtered, paged.
+
+    `sort=score` lists the highest score first, `age` the oldest first, `newest` the newest.
+    """
+    return queue.page(args, current_key())
 
 
 @blp.route("/comments/<int:comment_id>", methods=["GET"])
+@review_limit
 @require(Role.MODERATOR)
 @blp.doc(security=SECURITY)
 @blp.response(200, ReviewItemSchema)
-def item(comment_id: int) -> Comment:
-    """One comment with its text, reasons, scores, the terms behind them, and its history."""
-    return _review_comment(comment_id)
+def item(comment_id: int) -> ItemView:
+    """One comment with why it was held, the author's record, the thread and its history.
+
+    Opening an item is recorded in the audit log (it shows the author's email and IP).
+    """
+    comment = load(comment_id)
+    workflow.audit(comment, current_key(), "view")
+    db.session.commit()
+    return ItemView(comment)
+
+
+@blp.route("/comments/<int:comment_id>/claim", methods=["POST"])
+@review_limit
+@require(Role.MODERATOR)
+@blp.doc(security=SECURITY)
+@blp.response(200, ReviewItemSchema)
+@blp.alt_response(409, description="Claimed by someone else, or not waiting for review.")
+def claim(comment_id: int) -> ItemView:
+    """Claim an item for `CLAIM_MINUTES` so that no one else decides it meanwhile."""
+    return ItemView(workflow.claim(load(comment_id), current_key()))
+
+
+@blp.route("/comments/<int:comment_id>/claim", methods=["DELETE"])
+@review_limit
+@require(Role.MODERATOR)
+@blp.doc(security=SECURITY)
+@blp.response(200, ReviewItemSchema)
+def release(comment_id: int) -> ItemView:
+    """Give back one's claim on an item."""
+    return ItemView(workflow.release(load(comment_id), current_key()))
+
+
+@blp.route("/claim-next", methods=["POST"])
+@review_limit
+@require(Role.MODERATOR)
+@blp.doc(security=SECURITY)
+@blp.arguments(ClaimNextArgsSchema)
+@blp.response(200, ClaimedSchema)
+def claim_next(args: dict[str, Any]) -> dict[str, Any]:
+    """Claim the next `count` unclaimed items, highest score first (never handed out twice)."""
+    key = current_key()
+    conditions = queue.filters(args, key)
+    return {"items": workflow.claim_next(key, args["count"], conditions)}
 
 
 @blp.route("/comments/<int:comment_id>/decision", methods=["POST"])
+@review_limit
 @require(Role.MODERATOR)
 @blp.doc(security=SECURITY)
 @blp.arguments(DecisionArgsSchema)
 @blp.response(200, ReviewItemSchema)
-@blp.alt_response(409, description="Already decided: the body says by whom and when.")
-def decide_item(args: dict[str, Any], comment_id: int) -> Comment:
-    """Approve (publish) or reject a held comment, with an optional note for the record."""
-    comment = _review_comment(comment_id)
-    key = current_key()
-    to_status = OUTCOME[args["action"]]
-    now = utcnow()
-    # A conditional update, so that two moderators deciding at once cannot both win.
-    result = db.session.execute(
-        update(Comment)
-        .where(Comment.id == comment.id, Comment.status == Status.PENDING)
-        .values(status=to_status.value, decided_at=now, decided_by=key.actor)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        db.session.refresh(comment)
-        raise ApiError(
-            409,
-            f"Comment {comment.id} is already {comment.status}"
-            + (f" (decided by {comment.decided_by} at {comment.decided_at.isoformat()})."
-               if comment.decided_by and comment.decided_at else "."),
-            kind="already-decided",
-            extra={"current_status": comment.status, "decided_by": comment.decided_by,
-                   "decided_at": comment.decided_at.isoformat() if comment.decided_at else None},
-        )
-    db.session.add(ReviewAction(comment_id=comment.id, action=args["action"], actor=key.actor,
-                                key_id=key.id, from_status=Status.PENDING.value,
-                                to_status=to_status.value, note=args.get("note"),
-                                created_at=now))
-    db.session.commit()
-    db.session.refresh(comment)
-    return comment
+@blp.alt_response(409, description="Decided already, or claimed by someone else: the body "
+                  "says by whom and when.")
+def decide(args: dict[str, Any], comment_id: int) -> ItemView:
+    """Approve (publish), reject or escalate (to an admin) an item, with a reason and a note."""
+    comment = workflow.decide(load(comment_id), current_key(), args["action"],
+                              note=args.get("note"), reason=args.get("reason"))
+    return ItemView(comment)
+
+
+@blp.route("/comments/<int:comment_id>/undo", methods=["POST"])
+@review_limit
+@require(Role.MODERATOR)
+@blp.doc(security=SECURITY)
+@blp.response(200, ReviewItemSchema)
+@blp.alt_response(409, description="Not your latest decision, or the undo window has passed.")
+def undo(comment_id: int) -> ItemView:
+    """Undo one's own latest decision within `UNDO_MINUTES`: the item waits for review again."""
+    return ItemView(workflow.undo(load(comment_id), current_key()))
+
+
+@blp.route("/decisions", methods=["POST"])
+@review_limit
+@require(Role.MODERATOR)
+@blp.doc(security=SECURITY)
+@blp.arguments(BulkDecisionArgsSchema)
+@blp.response(200, BulkResultSchema)
+def bulk(args: dict[str, Any]) -> dict[str, Any]:
+    """Decide many items at once; each item's outcome is reported on its own."""
+    outcomes = workflow.bulk_decide(list(dict.fromkeys(args["ids"])), current_key(),
+                                    args["action"], args.get("note"), args.get("reason"), load)
+    return {"results": [{"id": o.id, "ok": o.ok, "status": o.status, "detail": o.detail,
+                         "comment_status": o.comment.status if o.comment else None}
+                        for o in outcomes]}

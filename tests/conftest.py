@@ -74,6 +74,7 @@ def app(_migrated: str, policy_dir: Path) -> Iterator[Flask]:
         "TESTING": True,
         "POLICY_DIR": str(policy_dir),
         "POLICY_RELOAD_SECONDS": 0,
+        "RATELIMIT_ENABLED": False,
     })
     yield app
     with app.app_context():

@@ -73,6 +73,8 @@ _RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
 
 def strip_marks(text: str) -> str:
     """Remove accents and other combining marks: ``café`` -> ``cafe``."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -83,6 +85,8 @@ def fold(text: str) -> str:
     The result keeps word boundaries and punctuation that is not part of a word, so that
     callers can still split it into words.
     """
+    if text.isascii():  # the common case: no width, marks or look-alikes to fold
+        return _unleet(text.lower())
     text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).casefold()
     text = strip_marks(text).translate(_CONFUSABLE_TABLE)
     return _unleet(text)

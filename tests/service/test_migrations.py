@@ -39,7 +39,7 @@ def test_upgrade_creates_every_table_and_downgrade_removes_them(empty_database: 
     with app.app_context():
         inspector = inspect(db.engine)
         tables = set(inspector.get_table_names())
-        assert {"comments", "api_keys", "review_actions", "alembic_version"} <= tables
+        assert {"comments", "api_keys", "audit_log", "alembic_version"} <= tables
         for table in db.metadata.sorted_tables:
             columns = {c["name"] for c in inspector.get_columns(table.name)}
             assert columns == set(table.columns.keys()), table.name

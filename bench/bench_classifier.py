@@ -1,0 +1,212 @@
+"""Benchmark the abuse and spam classifier against peers and a reference model.
+
+    .venv/bin/python bench/bench_classifier.py [--data-dir ../shared/data] [--model DIR]
+
+Side by side on the evaluation splits of the default recipe (``classifier.recipe``):
+our model; ``alt-profanity-check`` and ``hatesonar`` (benchmark-only packages, skipped with
+a message when they cannot be imported or run); and a reference model (TF-IDF word 1-2 and
+char 2-5 grams + logistic regression) trained on the same training rows as ours.  Prints
+ROC AUC, average precision and F1 at 0.5 per split, the median time of a single call on a
+~100-character comment, comments per second in batches of 1,000, and our accuracy per
+HateCheck functionality.  Exits 2 when the public data folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from classifier import DEFAULT_MODEL_PATH, load_model, recipe  # noqa: E402
+from classifier.errors import DataError  # noqa: E402
+from classifier.evaluation import binary_metrics  # noqa: E402
+
+Batch = Callable[[Sequence[str]], dict[str, np.ndarray]]
+Single = Callable[[str], object]
+
+
+class System:
+    """A scorer under test: a batch function returning {label: scores} and a single call."""
+
+    def __init__(self, name: str, batch: Batch, single: Single, labels: Sequence[str]):
+        self.name, self.batch, self.single, self.labels = name, batch, single, tuple(labels)
+
+
+def ours(model_dir: Path) -> System:
+    model = load_model(model_dir)
+
+    def batch(texts):
+        scores = model.score_batch(list(texts))
+        return {label: np.array([s[label] for s in scores]) for label in model.labels}
+
+    return System(f"ours ({model.version})", batch, model.score, model.labels)
+
+
+def profanity_check() -> System:
+    from profanity_check import predict_prob
+
+    return System("alt-profanity-check", lambda t: {"abuse": predict_prob(list(t))},
+                  lambda t: predict_prob([t]), ["abuse"])
+
+
+def hatesonar() -> System:
+    from hatesonar import Sonar
+
+    sonar = Sonar()
+
+    def one(text: str) -> float:
+        result = sonar.ping(text=text)
+        return 1.0 - next(c["confidence"] for c in result["classes"]
+                          if c["class_name"] == "neither")
+
+    return System("hatesonar (1 - P(neither))",
+                  lambda texts: {"abuse": np.array([one(t) for t in texts])}, one, ["abuse"])
+
+
+def reference(rows, weights) -> System:
+    """TF-IDF word 1-2 + char 2-5 + logistic regression, per label, on our training rows."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+
+    pipes = {}
+    weights = np.asarray(weights)
+    for label in ("abuse", "spam"):
+        keep = [i for i, (_, found) in enumerate(rows) if label in found]
+        texts = [rows[i][0] for i in keep]
+        y = np.array([rows[i][1][label] for i in keep])
+        features = FeatureUnion([
+            ("word", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                                     dtype=np.float32)),
+            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+                                     sublinear_tf=True, dtype=np.float32)),
+        ])
+        pipe = make_pipeline(features, LogisticRegression(C=4.0, solver="liblinear"))
+        pipe.fit(texts, y, logisticregression__sample_weight=weights[keep])
+        pipes[label] = pipe
+
+    def batch(texts):
+        return {label: p.predict_proba(list(texts))[:, 1] for label, p in pipes.items()}
+
+    return System("reference tfidf+LR", batch,
+                  lambda t: [p.predict_proba([t]) for p in pipes.values()], list(pipes))
+
+
+def timing(system: System, short: Sequence[str], many: Sequence[str]) -> tuple[float, float]:
+    """Median ms of one single call on ~100-char comments; comments/s in batches of 1,000."""
+    for text in short[:20]:
+        system.single(text)
+    times = []
+    for text in short:
+        start = time.perf_counter()
+        system.single(text)
+        times.append(time.perf_counter() - start)
+    batches = [many[i:i + 1000] for i in range(0, len(many), 1000)][:3]
+    start = time.perf_counter()
+    for chunk in batches:
+        system.batch(chunk)
+    rate = sum(map(len, batches)) / (time.perf_counter() - start)
+    return statistics.median(times) * 1000, rate
+
+
+def hatecheck_functionalities(system: System, data_dir: Path) -> dict[str, tuple[float, int]]:
+    """Accuracy at 0.5 per HateCheck functionality (the last part of ``source_label``)."""
+    with open(data_dir / "hatecheck/test_suite_cases.csv", encoding="utf-8", newline="") as fh:
+        records = list(csv.DictReader(fh))
+    scores = system.batch([r["text"] for r in records])["abuse"]
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for record, score in zip(records, scores, strict=True):
+        right = (score >= 0.5) == (record["label"] == "1")
+        groups[record["source_label"].split("|")[-1]].append(right)
+    return {k: (float(np.mean(v)), len(v)) for k, v in sorted(groups.items())}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--model", default=str(DEFAULT_MODEL_PATH))
+    parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--json", dest="json_out", default=None, help="Also write results here.")
+    args = parser.parse_args(argv)
+    try:
+        data_dir = recipe.check_data_dir(args.data_dir)
+    except DataError as exc:
+        print(f"bench_classifier: {exc}", file=sys.stderr)
+        return 2
+
+    splits = {name: recipe.eval_rows(name, data_dir) for name in recipe.EVAL_SPLITS}
+    systems = [ours(Path(args.model))]
+    if not args.skip_peers:
+        for factory in (profanity_check, hatesonar):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    system = factory()
+                    system.single("warm up")
+                systems.append(system)
+            except Exception as exc:  # noqa: BLE001 - report any failure of a peer and go on
+                print(f"peer {factory.__name__} unavailable: {type(exc).__name__}: {exc}")
+    if not args.skip_reference:
+        print("training the reference model on our training rows (takes a few minutes)...")
+        rows, weights, _ = recipe.training_rows(data_dir)
+        start = time.perf_counter()
+        systems.append(reference(rows, weights))
+        print(f"  trained in {time.perf_counter() - start:.0f} s")
+
+    results: dict = {"splits": {}, "timing": {}}
+    print(f"\n{'split':<24} {'label':<6} {'n':>6} {'pos':>5}  "
+          f"{'system':<34} {'ROC AUC':>8} {'AP':>7} {'F1@0.5':>7}")
+    for name, rows in splits.items():
+        label = recipe.EVAL_SPLITS[name][1]
+        texts = [t for t, _ in rows]
+        y = [found[label] for _, found in rows]
+        for system in systems:
+            if label not in system.labels:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                probs = system.batch(texts)[label]
+            m = binary_metrics(y, probs, (0.5,))
+            results["splits"].setdefault(name, {})[system.name] = m
+            f1 = m["at"]["0.5"]["f1"]
+            print(f"{name:<24} {label:<6} {len(y):>6} {sum(y):>5}  {system.name:<34} "
+                  f"{m['roc_auc']:>8.4f} {m['average_precision']:>7.4f} {f1:>7.4f}")
+        print()
+
+    pool = [t for rows in splits.values() for t, _ in rows]
+    short = [t for t in pool if 80 <= len(t) <= 120][:500]
+    many = (pool * 2)[:3000]
+    print(f"timing: single calls on {len(short)} comments of 80-120 characters; "
+          f"batches of 1,000 from the evaluation texts")
+    for system in systems:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            median_ms, rate = timing(system, short, many)
+        results["timing"][system.name] = {"single_median_ms": median_ms, "batch_per_s": rate}
+        print(f"  {system.name:<34} single median {median_ms:8.3f} ms   "
+              f"batch {rate:10,.0f} comments/s")
+
+    print("\nHateCheck accuracy at 0.5 per functionality (ours):")
+    per_function = hatecheck_functionalities(systems[0], data_dir)
+    results["hatecheck_functionalities"] = per_function
+    for func, (acc, n) in per_function.items():
+        print(f"  {func:<28} {acc:6.3f}  (n={n})")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

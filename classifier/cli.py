@@ -1,0 +1,169 @@
+"""Command line: ``model train``, ``model evaluate`` and ``model score``.
+
+``model`` is a ``click.Group``; the service mounts it as ``moderation model ...``, and it
+also runs alone as ``python -m classifier.cli``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from classifier.data import read_rows
+from classifier.errors import DataError, ModelError
+from classifier.evaluation import evaluate_rows, write_report
+from classifier.model import load_model
+from classifier.training import TrainParams, train_from_rows
+
+__all__ = ["model"]
+
+
+def _default_model_path() -> Path:
+    from classifier import DEFAULT_MODEL_PATH
+
+    return DEFAULT_MODEL_PATH
+
+
+def _thresholds(value: str) -> tuple[float, ...]:
+    try:
+        out = tuple(float(v) for v in value.split(",") if v.strip())
+    except ValueError as exc:
+        raise click.BadParameter(f"not a comma-separated list of numbers: {value!r}") from exc
+    if not out or any(not 0.0 <= t <= 1.0 for t in out):
+        raise click.BadParameter("thresholds must be between 0 and 1")
+    return out
+
+
+@click.group(name="model")
+def model() -> None:
+    """Train, evaluate and run the abuse and spam classifier."""
+
+
+@model.command()
+@click.option("--data", "data_files", multiple=True, type=click.Path(dir_okay=False),
+              help="CSV or JSONL with 'text' and 0/1 columns per label (repeatable).")
+@click.option("--label-as", default=None, help="Read a generic 'label' column as this label.")
+@click.option("--public-data", is_flag=True,
+              help="Add the default recipe: the public sets in --data-dir plus the examples.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder of the public sets (default: ../shared/data next to the repo).")
+@click.option("--examples", type=click.Path(dir_okay=False), default=None,
+              help="Project-written examples for --public-data (default: data/news_examples.csv).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the model artifact to.")
+@click.option("--n-bits", default=TrainParams.n_bits, show_default=True,
+              help="log2 of the number of hashed feature columns.")
+@click.option("--c", "c_value", default=TrainParams.C, show_default=True,
+              help="Inverse regularisation strength of the logistic regression.")
+@click.option("--seed", default=TrainParams.seed, show_default=True)
+def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits, c_value, seed):
+    """Train a model and write it as an artifact directory."""
+    from classifier import recipe
+
+    rows, weights, sources = [], [], []
+    try:
+        if public_data or data_dir:
+            click.echo("reading the public data sets and the project's examples")
+            examples = examples or recipe.EXAMPLES_PATH
+            rows, weights, sources = recipe.training_rows(data_dir, examples)
+            for line in sources:
+                click.echo(f"  {line}")
+        for file in data_files:
+            extra = read_rows(file, label_as=label_as)
+            rows += extra
+            weights += [1.0] * len(extra)
+            sources.append(f"{Path(file).name}: {len(extra)} rows")
+            click.echo(f"read {len(extra):,} rows from {file}")
+        if not rows:
+            raise DataError("no training data: pass --data FILE and/or --public-data")
+        params = TrainParams(n_bits=n_bits, C=c_value, seed=seed)
+        trained = train_from_rows(rows, weights=weights, params=params, sources=sources,
+                                  progress=lambda msg: click.echo(f"- {msg}"))
+    except DataError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    trained.save(out_dir)
+    click.echo(f"wrote model {trained.version} to {out_dir}")
+
+
+@model.command()
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), default=None,
+              help="Model artifact directory (default: the shipped model).")
+@click.option("--data", "data_files", multiple=True, required=True,
+              type=click.Path(dir_okay=False), help="Labelled CSV or JSONL (repeatable).")
+@click.option("--label-as", default=None, help="Read a generic 'label' column as this label.")
+@click.option("--thresholds", default="0.5,0.95", show_default=True, callback=lambda c, p, v:
+              _thresholds(v))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for report.json and the ROC / precision-recall PNGs.")
+def evaluate(model_dir, data_files, label_as, thresholds, out_dir):
+    """Measure a model on labelled data: metrics, plots and a JSON report."""
+    try:
+        loaded = load_model(model_dir or _default_model_path())
+        rows = [row for file in data_files for row in read_rows(file, label_as=label_as)]
+    except (ModelError, DataError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    report = evaluate_rows(loaded, rows, thresholds)
+    labels = [k for k in report if k != "_curves"]
+    if not labels:
+        click.echo("error: the data has none of the model's labels "
+                   f"({', '.join(loaded.labels)}); try --label-as", err=True)
+        sys.exit(2)
+    click.echo(f"model {loaded.version} on {len(rows):,} rows")
+    for label in labels:
+        m = report[label]
+        auc = "n/a" if m["roc_auc"] is None else f"{m['roc_auc']:.4f}"
+        ap = "n/a" if m["average_precision"] is None else f"{m['average_precision']:.4f}"
+        click.echo(f"{label}: n={m['n']} positive={m['positive']} ROC AUC={auc} AP={ap}")
+        for t, at in m["at"].items():
+            click.echo(f"  at {t}: precision={at['precision']:.3f} recall={at['recall']:.3f} "
+                       f"F1={at['f1']:.3f} flagged={at['flagged']}")
+    meta = {"model_version": loaded.version, "data": [str(f) for f in data_files],
+            "thresholds": list(thresholds)}
+    written = write_report(report, out_dir, meta)
+    click.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+@model.command()
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), default=None,
+              help="Model artifact directory (default: the shipped model).")
+@click.option("--input", "input_file", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="CSV with a 'text' column.")
+@click.option("--output", "output_file", required=True, type=click.Path(dir_okay=False),
+              help="CSV to write: the input columns plus one score column per label.")
+@click.option("--explain", is_flag=True, help="Add a JSON column with each label's top terms.")
+def score(model_dir, input_file, output_file, explain):
+    """Add score columns to a CSV that has a 'text' column."""
+    try:
+        loaded = load_model(model_dir or _default_model_path())
+    except ModelError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    with open(input_file, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields = list(reader.fieldnames or [])
+        records = list(reader)
+    if "text" not in fields:
+        click.echo(f"error: {input_file} has no 'text' column", err=True)
+        sys.exit(2)
+    texts = [r["text"] or "" for r in records]
+    scores = loaded.score_batch(texts)
+    new = [f"score_{label}" for label in loaded.labels] + (["terms"] if explain else [])
+    with open(output_file, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields + [c for c in new if c not in fields])
+        writer.writeheader()
+        for record, text, s in zip(records, texts, scores, strict=True):
+            record.update({f"score_{k}": f"{v:.6f}" for k, v in s.items()})
+            if explain:
+                record["terms"] = json.dumps(loaded.score(text).terms)
+            writer.writerow(record)
+    click.echo(f"scored {len(records):,} rows with model {loaded.version} into {output_file}")
+
+
+if __name__ == "__main__":
+    model()

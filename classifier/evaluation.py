@@ -1,0 +1,106 @@
+"""Evaluation: ROC AUC, average precision, precision/recall/F1 at thresholds, and plots."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import (
+    average_precision_score,
+    precision_recall_curve,
+    roc_auc_score,
+    roc_curve,
+)
+
+__all__ = ["binary_metrics", "evaluate_rows", "write_report"]
+
+
+def binary_metrics(y: Sequence[int], probs: Sequence[float],
+                   thresholds: Sequence[float] = (0.5,)) -> dict:
+    """ROC AUC, average precision and, per threshold, precision, recall and F1.
+
+    Also the share of scores at the extremes (below 0.01, above 0.99), which shows whether
+    calibration pushes everything to 0 or 1.  AUC and AP are ``None`` with one class only.
+    """
+    y = np.asarray(y, dtype=np.int64)
+    p = np.asarray(probs, dtype=np.float64)
+    both = len(set(y.tolist())) == 2
+    out: dict = {
+        "n": int(len(y)), "positive": int(y.sum()),
+        "roc_auc": float(roc_auc_score(y, p)) if both else None,
+        "average_precision": float(average_precision_score(y, p)) if both else None,
+        "share_below_0.01": float(np.mean(p < 0.01)) if len(p) else None,
+        "share_above_0.99": float(np.mean(p > 0.99)) if len(p) else None,
+        "at": {},
+    }
+    for t in thresholds:
+        pred = p >= t
+        tp = int(np.sum(pred & (y == 1)))
+        fp = int(np.sum(pred & (y == 0)))
+        fn = int(np.sum(~pred & (y == 1)))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out["at"][f"{t:g}"] = {"precision": precision, "recall": recall, "f1": f1,
+                               "flagged": int(pred.sum())}
+    return out
+
+
+def evaluate_rows(model, rows, thresholds: Sequence[float] = (0.5, 0.95)) -> dict:
+    """Score ``rows`` with ``model`` and measure each label the rows carry.
+
+    Returns ``{label: metrics}`` (see :func:`binary_metrics`) plus, under ``"_curves"``, the
+    labels and scores used to draw plots.
+    """
+    scores = model.score_batch([text for text, _ in rows])
+    report: dict = {"_curves": {}}
+    for label in model.labels:
+        pairs = [(found[label], s[label])
+                 for (_, found), s in zip(rows, scores, strict=True) if label in found]
+        if not pairs:
+            continue
+        y, p = (list(v) for v in zip(*pairs, strict=True))
+        report[label] = binary_metrics(y, p, thresholds)
+        report["_curves"][label] = (y, p)
+    return report
+
+
+def write_report(report: dict, out_dir: str | Path, meta: dict) -> list[Path]:
+    """Write ``report.json`` and, per label, ROC and precision-recall PNG plots."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for label, (y, p) in report["_curves"].items():
+        if len(set(y)) < 2:
+            continue
+        fpr, tpr, _ = roc_curve(y, p)
+        precision, recall, _ = precision_recall_curve(y, p)
+        for kind, xs, ys, xl, yl in (("roc", fpr, tpr, "false positive rate", "true positive rate"),
+                                     ("pr", recall, precision, "recall", "precision")):
+            fig, ax = plt.subplots(figsize=(5, 4))
+            ax.plot(xs, ys)
+            if kind == "roc":
+                ax.plot([0, 1], [0, 1], linestyle=":", color="grey")
+                ax.set_title(f"{label}: ROC (AUC {report[label]['roc_auc']:.3f})")
+            else:
+                ax.set_title(f"{label}: precision-recall (AP "
+                             f"{report[label]['average_precision']:.3f})")
+            ax.set_xlabel(xl)
+            ax.set_ylabel(yl)
+            fig.tight_layout()
+            path = out / f"{label}_{kind}.png"
+            fig.savefig(path, dpi=80)
+            plt.close(fig)
+            written.append(path)
+    body = {**meta, "metrics": {k: v for k, v in report.items() if k != "_curves"}}
+    path = out / "report.json"
+    path.write_text(json.dumps(body, indent=2) + "\n")
+    written.append(path)
+    return written

@@ -1,0 +1,168 @@
+"""The trained model: scores and explanations for comments.
+
+A :class:`Model` is a linear model over :class:`~classifier.features.HashedFeaturizer`
+features, one row of weights per score, followed by Platt calibration so that each score
+is a probability.  Scoring one text is a sum of weights at its hashed n-grams; explaining
+it re-featurises the text and credits each word with the weights of the n-grams in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+
+from classifier.artifact import load_artifact, save_artifact
+from classifier.errors import ModelError
+from classifier.features import DENSE_NAMES, HashedFeaturizer, TextFeatures
+
+__all__ = ["Model", "ScoreResult", "load_model"]
+
+FEATURE_PARAMS = ("n_bits", "char_min", "char_max", "word_bigrams", "max_chars")
+TOP_TERMS = 5
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Scores (probabilities) per label and, per label, the terms that pushed it up most."""
+
+    scores: dict[str, float]
+    terms: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+
+
+class Model:
+    """A loaded (or freshly trained) classifier; build one with :func:`load_model`.
+
+    ``weights`` has one row per label over the featuriser's columns, ``bias`` one value per
+    label, and ``calibration`` one ``(a, b)`` pair per label: probability is
+    ``sigmoid(a * margin + b)`` where ``margin`` is the linear model's output.
+    """
+
+    def __init__(self, featurizer: HashedFeaturizer, labels: Sequence[str],
+                 weights: np.ndarray, bias: np.ndarray, calibration: np.ndarray,
+                 manifest: Mapping):
+        n_labels = len(labels)
+        if weights.shape != (n_labels, featurizer.n_features):
+            raise ModelError(f"weights have shape {weights.shape}, expected "
+                             f"{(n_labels, featurizer.n_features)}")
+        if bias.shape != (n_labels,) or calibration.shape != (n_labels, 2):
+            raise ModelError("bias or calibration arrays do not match the labels")
+        self.featurizer = featurizer
+        self._labels = tuple(labels)
+        self._weights = np.ascontiguousarray(weights, dtype=np.float32)
+        self._stored_weights = weights
+        self._bias = bias.astype(np.float64)
+        self._calibration = calibration.astype(np.float64)
+        self._dense_base = 1 << featurizer.n_bits
+        self.manifest = dict(manifest)
+
+    @property
+    def version(self) -> str:
+        """Model version: training date and a short hash of the weights."""
+        return str(self.manifest.get("model_version", "unversioned"))
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The scores this model gives, e.g. ``("abuse", "spam")``."""
+        return self._labels
+
+    @property
+    def thresholds(self) -> Mapping[str, Mapping[str, float]]:
+        """Per label, the thresholds the model was calibrated and measured for."""
+        raw = self.manifest.get("thresholds", {})
+        return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in raw.items()})
+
+    def margins(self, feats: TextFeatures) -> np.ndarray:
+        """The linear model's raw output per label for one featurised text."""
+        w = self._weights
+        total = self._bias.copy()
+        if len(feats.char_index):
+            total += w[:, feats.char_index].sum(axis=1) * feats.char_scale
+        if len(feats.word_index):
+            total += w[:, feats.word_index].sum(axis=1) * feats.word_scale
+        total += w[:, self._dense_base:] @ feats.dense
+        return total
+
+    def probabilities(self, margins: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities from margins (works on one vector or a matrix of rows)."""
+        a, b = self._calibration[:, 0], self._calibration[:, 1]
+        return _sigmoid(margins * a + b)
+
+    def _explain(self, feats: TextFeatures, row: int) -> list[tuple[str, float]]:
+        w = self._weights[row]
+        spans = feats.word_spans
+        credit = np.zeros(len(spans) + len(DENSE_NAMES))
+        if spans and len(feats.char_index):
+            # credit each character n-gram to the word under its middle character
+            ends = np.array([end for _, end in spans])
+            middle = feats.char_start + feats.char_len // 2
+            owner = np.minimum(np.searchsorted(ends, middle, side="right"), len(spans) - 1)
+            np.add.at(credit, owner, w[feats.char_index] * feats.char_scale)
+        n_words = len(spans)
+        if n_words:
+            word_w = w[feats.word_index] * feats.word_scale
+            credit[:n_words] += word_w[:n_words]
+            pairs = word_w[n_words:] / 2
+            credit[: len(pairs)] += pairs
+            credit[1: len(pairs) + 1] += pairs
+        credit[n_words:] = w[self._dense_base:] * feats.dense
+        names = list(feats.words) + list(DENSE_NAMES)
+        merged: dict[str, float] = {}
+        for name, value in zip(names, credit, strict=True):
+            merged[name] = merged.get(name, 0.0) + float(value)
+        top = sorted((item for item in merged.items() if item[1] > 0), key=lambda kv: -kv[1])
+        return [(name, round(value, 4)) for name, value in top[:TOP_TERMS]]
+
+    def score(self, text: str) -> ScoreResult:
+        """Scores for one comment, with the terms that pushed each score up most."""
+        feats = self.featurizer.features(text)
+        probs = self.probabilities(self.margins(feats))
+        scores = {label: float(p) for label, p in zip(self._labels, probs, strict=True)}
+        terms = {label: self._explain(feats, i) for i, label in enumerate(self._labels)}
+        return ScoreResult(scores=scores, terms=terms)
+
+    def score_batch(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Scores for many comments, without explanations."""
+        if not len(texts):
+            return []
+        matrix = self.featurizer.transform(texts)
+        margins = np.asarray(matrix @ self._weights.T) + self._bias
+        probs = self.probabilities(margins)
+        return [dict(zip(self._labels, map(float, row), strict=True)) for row in probs]
+
+    def save(self, directory: str | Path) -> Path:
+        """Write this model as an artifact directory (see :mod:`classifier.artifact`)."""
+        manifest = {k: v for k, v in self.manifest.items() if k not in {"files", "format_version"}}
+        manifest["labels"] = list(self._labels)
+        manifest["features"] = {p: getattr(self.featurizer, p) for p in FEATURE_PARAMS}
+        arrays = {"weights": self._stored_weights, "bias": self._bias,
+                  "calibration": self._calibration}
+        return save_artifact(directory, arrays, manifest)
+
+
+def load_model(path: str | Path) -> Model:
+    """Load a model artifact, verifying its format version and file hashes.
+
+    Raises :class:`ModelError` with a message saying what is wrong.
+    """
+    arrays, manifest = load_artifact(path)
+    try:
+        labels = [str(label) for label in manifest["labels"]]
+        params = {p: manifest["features"][p] for p in FEATURE_PARAMS}
+        weights, bias, calibration = (arrays[k] for k in ("weights", "bias", "calibration"))
+    except (KeyError, TypeError) as exc:
+        raise ModelError(f"{path}: manifest or arrays incomplete (missing {exc})") from exc
+    for name, array in (("weights", weights), ("bias", bias), ("calibration", calibration)):
+        if array.dtype.kind != "f" or not np.all(np.isfinite(array)):
+            raise ModelError(f"{path}: array {name} must hold finite floats")
+    if not (isinstance(params["n_bits"], int) and 8 <= params["n_bits"] <= 24):
+        raise ModelError(f"{path}: unsupported feature size n_bits={params['n_bits']!r}")
+    return Model(HashedFeaturizer(**params), labels, weights, bias, calibration, manifest)
+

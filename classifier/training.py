@@ -1,0 +1,150 @@
+"""Training: hashed features, one logistic regression per label, Platt calibration.
+
+Each label's model learns from the rows that carry that label.  A fixed, seeded,
+stratified share of those rows is kept back; the calibration (probability = sigmoid of an
+affine function of the margin) is fitted on it and the manifest's metrics are measured on
+it.  The same seed and data give the same weights; the manifest records a hash of the data
+and every parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import platform
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import scipy
+import sklearn
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from classifier.data import Row, rows_digest
+from classifier.errors import DataError
+from classifier.evaluation import binary_metrics
+from classifier.features import HashedFeaturizer
+from classifier.model import FEATURE_PARAMS, Model
+
+__all__ = ["TrainParams", "build_pipeline", "train_from_rows"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """Everything that decides the trained weights, recorded in the manifest."""
+
+    n_bits: int = 20
+    char_min: int = 2
+    char_max: int = 5
+    word_bigrams: bool = True
+    max_chars: int = 2000
+    C: float = 4.0  # noqa: N815 - scikit-learn's name for inverse regularisation
+    max_iter: int = 200
+    calibration_share: float = 0.15
+    seed: int = 0
+    thresholds: tuple[float, ...] = (0.5, 0.95)
+    weight_dtype: str = "float16"
+
+
+def build_pipeline(params: TrainParams) -> Pipeline:
+    """Features and classifier as one scikit-learn Pipeline, for one label."""
+    featurizer = HashedFeaturizer(**{p: getattr(params, p) for p in FEATURE_PARAMS})
+    classifier = LogisticRegression(C=params.C, solver="liblinear", max_iter=params.max_iter,
+                                    random_state=params.seed)
+    return Pipeline([("features", featurizer), ("classifier", classifier)])
+
+
+def _split(n: int, y: np.ndarray, params: TrainParams) -> tuple[np.ndarray, np.ndarray]:
+    """Fit and calibration indices: stratified and seeded, or no split when too small."""
+    idx = np.arange(n)
+    n_calib = int(round(n * params.calibration_share))
+    if min(np.bincount(y, minlength=2)) < 4 or n_calib < 4:
+        return idx, idx
+    return train_test_split(idx, test_size=n_calib, stratify=y, random_state=params.seed)
+
+
+def _platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    fit = LogisticRegression(C=1e4, max_iter=1000).fit(margins.reshape(-1, 1), y)
+    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+
+
+def _versions() -> dict[str, str]:
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "scipy": scipy.__version__, "scikit-learn": sklearn.__version__}
+
+
+def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
+                    weights: Sequence[float] | None = None, params: TrainParams | None = None,
+                    progress: Progress | None = None, sources: Sequence[str] = ()) -> Model:
+    """Train a :class:`Model` from ``(text, {label: 0 or 1})`` rows.
+
+    ``labels`` defaults to every label seen in the rows; each label needs both classes.
+    ``weights`` (one per row) weight the fit; ``sources`` is a free description of the data
+    recorded in the manifest.  ``progress`` receives one line per stage.
+    """
+    params = params or TrainParams()
+    say = progress or (lambda _msg: None)
+    rows = list(rows)
+    weight_arr = np.ones(len(rows)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if len(weight_arr) != len(rows):
+        raise DataError("weights must have one value per row")
+    labels = tuple(labels or sorted({name for _, found in rows for name in found}))
+    if not rows or not labels:
+        raise DataError("no labelled rows to train on")
+
+    pipelines = {label: build_pipeline(params) for label in labels}
+    featurizer = pipelines[labels[0]].named_steps["features"]
+    say(f"featurising {len(rows):,} texts ({featurizer.n_features:,} hashed columns)")
+    matrix = featurizer.transform([text for text, _ in rows])
+
+    n_features = featurizer.n_features
+    w_all = np.zeros((len(labels), n_features), dtype=params.weight_dtype)
+    bias = np.zeros(len(labels))
+    calibration = np.zeros((len(labels), 2))
+    metrics: dict[str, dict] = {}
+    for i, label in enumerate(labels):
+        have = np.array([label in found for _, found in rows])
+        y = np.array([found.get(label, 0) for _, found in rows], dtype=np.int64)[have]
+        counts = np.bincount(y, minlength=2)
+        if len(y) < 4 or min(counts) < 2:
+            raise DataError(f"label {label!r}: need at least 2 rows of each class, got "
+                            f"{counts[0]} negative and {counts[1]} positive")
+        x, sw = matrix[have], weight_arr[have]
+        fit_idx, cal_idx = _split(len(y), y, params)
+        say(f"{label}: fitting on {len(fit_idx):,} rows ({int(y[fit_idx].sum()):,} positive), "
+            f"calibrating on {len(cal_idx):,}")
+        clf = pipelines[label].named_steps["classifier"]
+        clf.fit(x[fit_idx], y[fit_idx], sample_weight=sw[fit_idx])
+        w_all[i] = clf.coef_[0].astype(params.weight_dtype)
+        bias[i] = float(clf.intercept_[0])
+        margins = np.asarray(x[cal_idx] @ w_all[i].astype(np.float32)).ravel() + bias[i]
+        calibration[i] = _platt(margins, y[cal_idx])
+        probs = 1.0 / (1.0 + np.exp(-(margins * calibration[i, 0] + calibration[i, 1])))
+        metrics[label] = {
+            "rows": int(len(y)), "positive": int(counts[1]),
+            "calibration_rows": int(len(cal_idx)),
+            "calibration_is_heldout": bool(len(cal_idx) < len(y)),
+            **binary_metrics(y[cal_idx], probs, params.thresholds),
+        }
+        say(f"{label}: held-out ROC AUC {metrics[label]['roc_auc']:.4f}, "
+            f"average precision {metrics[label]['average_precision']:.4f}")
+
+    digest = hashlib.sha256(np.ascontiguousarray(w_all).tobytes()).hexdigest()
+    today = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+    lo, hi = min(params.thresholds), max(params.thresholds)
+    manifest = {
+        "model_version": f"{today}-{digest[:10]}",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "libraries": _versions(),
+        "data": {"sha256": rows_digest(rows, weight_arr), "rows": len(rows),
+                 "sources": list(sources)},
+        "training": asdict(params),
+        "metrics": metrics,
+        "thresholds": {label: {"hold": lo, "reject": hi} for label in labels},
+    }
+    say("done")
+    return Model(featurizer, labels, w_all, bias, calibration, manifest)

@@ -1,0 +1,132 @@
+"""A loaded policy and how it turns one submission into a decision.
+
+The combination rule (also in docs/policies.md):
+
+1. Every rule whose condition holds *matches*.  Every threshold whose score is at or above one of
+   its levels *is crossed* at its most severe level.
+2. Each matched rule's ``override`` list names what it lifts: ``classifier`` (every score
+   threshold), ``score:NAME`` (one threshold), ``holds`` (every other rule whose action is hold)
+   or a rule id (that rule, whatever its action; the only way to lift a reject).  The overrides
+   of all matched rules apply together; a rule never lifts itself.
+3. What is left contributes.  The decision is the most severe contributing action
+   (reject > hold > approve); with no contribution it is approve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .context import EvalContext
+from .facts import Facts
+from .model import Action, Decision, FieldLimit, Reason, ReportRules, Submission
+
+__all__ = ["FieldRules", "Policy", "Rule", "CLASSIFIER", "HOLDS"]
+
+CLASSIFIER = "classifier"
+HOLDS = "holds"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One compiled rule; ``file`` and ``line`` say where it was written."""
+
+    id: str
+    condition: Any
+    action: Action
+    reason: str
+    note: str | None = None
+    labels: tuple[str, ...] = ()
+    priority: int = 0
+    override: frozenset[str] = frozenset()
+    file: str = ""
+    line: int = 0
+
+    def reason_for(self, matched: tuple[str, ...]) -> Reason:
+        """This rule's contribution, with what fired."""
+        return Reason(self.id, self.reason, self.action, self.note, self.labels, matched,
+                      self.priority)
+
+
+@dataclass(frozen=True)
+class FieldRules:
+    """Which submission fields are required and how each is limited."""
+
+    required: frozenset[str] = frozenset()
+    limits: Mapping[str, FieldLimit] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def _fmt(x: float) -> str:
+    return f"{round(float(x), 3):g}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A loaded, compiled policy.  ``evaluate`` does no I/O beyond the ``Facts`` it is given."""
+
+    site: str
+    version: str
+    sources: tuple[Path, ...]
+    fields: FieldRules
+    thresholds: Mapping[str, Mapping[Action, float]]
+    reasons: tuple[str, ...]
+    reports: ReportRules
+    rules: tuple[Rule, ...]
+    examples: tuple[Any, ...] = ()
+
+    def evaluate(self, submission: Submission, scores: Mapping[str, float],
+                 facts: Facts) -> Decision:
+        """Decide on ``submission`` given the classifier's ``scores`` and the service's ``facts``.
+
+        Facts are asked lazily (only for rules that need them, each at most once).
+        """
+        ctx = EvalContext(submission, scores, facts)
+        matched: list[tuple[Rule, tuple[str, ...]]] = []
+        for rule in self.rules:
+            hit = rule.condition.test(ctx)
+            if hit is not None:
+                matched.append((rule, hit))
+        lifts: list[tuple[str, str]] = [(r.id, target) for r, _ in matched for target in r.override]
+        contributions: list[Reason] = []
+        for rule, hit in matched:
+            lifted = any(by != rule.id and (target == rule.id or (
+                target == HOLDS and rule.action == Action.HOLD)) for by, target in lifts)
+            if not lifted:
+                contributions.append(rule.reason_for(hit))
+        skip_all = any(target == CLASSIFIER for _, target in lifts)
+        skipped = skip_all
+        for name, levels in self.thresholds.items():
+            if skip_all or any(t == f"score:{name}" for _, t in lifts):
+                skipped = skipped or name in scores
+                continue
+            reason = self._threshold(name, levels, scores.get(name))
+            if reason is not None:
+                contributions.append(reason)
+        contributions.sort(key=lambda r: -r.action.severity)  # stable: file order within a level
+        action = contributions[0].action if contributions else Action.APPROVE
+        labels = tuple(dict.fromkeys(label for r in contributions for label in r.labels))
+        return Decision(
+            action=action,
+            reasons=tuple(contributions),
+            priority=max((r.priority for r in contributions), default=0),
+            labels=labels,
+            policy_version=self.version,
+            classifier_skipped=skipped,
+        )
+
+    @staticmethod
+    def _threshold(name: str, levels: Mapping[Action, float], score: float | None
+                   ) -> Reason | None:
+        if score is None:
+            return None
+        for action in (Action.REJECT, Action.HOLD):
+            limit = levels.get(action)
+            if limit is not None and score >= limit:
+                message = (f"{name} score {_fmt(score)} is at or above the {action} "
+                           f"threshold {_fmt(limit)}")
+                return Reason(f"score:{name}", message, action, None, (f"score:{name}",),
+                              (f"{name} {_fmt(score)}",))
+        return None

@@ -1,0 +1,110 @@
+"""The audit trail and the queue's figures, for moderators and their leads."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from service.auth import current_key, require
+from service.extensions import db
+from service.limits import review_limit
+from service.models import AuditEntry, Comment, Role, utcnow
+from service.pagination import decode, encode
+from service.queue import queue_condition
+from service.review_schemas import AuditArgsSchema, AuditPageSchema, StatsArgsSchema
+
+blp = Blueprint("audit", __name__, url_prefix="/v1/review", description="Audit and figures")
+SECURITY = [{"moderatorKey": []}]
+DECISIONS = ("approve", "reject", "escalate")
+
+
+@blp.route("/audit", methods=["GET"])
+@review_limit
+@require(Role.MODERATOR)
+@blp.doc(security=SECURITY)
+@blp.arguments(AuditArgsSchema, location="query")
+@blp.response(200, AuditPageSchema)
+def audit_log(args: dict[str, Any]) -> dict[str, Any]:
+    """Every action, newest first: filter by comment, by moderator (`actor`), by day, by action."""
+    key = current_key()
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if key.site:
+        stmt = stmt.where(AuditEntry.site == key.site)
+    if args.get("comment_id") is not None:
+        stmt = stmt.where(AuditEntry.comment_id == args["comment_id"])
+    if args.get("actor"):
+        stmt = stmt.where(AuditEntry.actor == args["actor"])
+    if args.get("action"):
+        stmt = stmt.where(AuditEntry.action == args["action"])
+    if args.get("day"):
+        start = datetime.combine(args["day"], time(), tzinfo=UTC)
+        stmt = stmt.where(AuditEntry.created_at >= start,
+                          AuditEntry.created_at < start + timedelta(days=1))
+    if args.get("cursor"):
+        (last_id,) = decode(args["cursor"], (int,))
+        stmt = stmt.where(AuditEntry.id < last_id)
+    rows = list(db.session.execute(stmt.limit(args["limit"] + 1)).scalars())
+    items = rows[:args["limit"]]
+    more = len(rows) > args["limit"]
+    return {"items": items, "next_cursor": encode([items[-1].id]) if more else None}
+
+
+@blp.route("/stats", methods=["GET"])
+@review_limit
+@require(Role.MODERATOR)
+@blp.doc(security=SECURITY)
+@blp.arguments(StatsArgsSchema, location="query")
+@blp.response(200)
+def stats(args: dict[str, Any]) -> dict[str, Any]:
+    """Queue sizes and oldest items, decisions per moderator per day, time to decision."""
+    key = current_key()
+    site = key.site or args.get("site")
+    now = utcnow()
+    since = now - timedelta(days=args["days"])
+    queues = {}
+    for name in ("pending", "reported", "escalated"):
+        stmt = select(func.count(), func.min(Comment.created_at)).where(queue_condition(name))
+        if site:
+            stmt = stmt.where(Comment.site == site)
+        size, oldest = db.session.execute(stmt).one()
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        queues[name] = {"size": size, "oldest": oldest.isoformat() if oldest else None,
+                        "oldest_age_seconds": (now - oldest).total_seconds() if oldest else None}
+
+    day = func.date(AuditEntry.created_at)
+    stmt = (select(AuditEntry.actor, day, AuditEntry.action, func.count())
+            .where(AuditEntry.action.in_(DECISIONS), AuditEntry.created_at >= since)
+            .group_by(AuditEntry.actor, day, AuditEntry.action)
+            .order_by(day, AuditEntry.actor))
+    if site:
+        stmt = stmt.where(AuditEntry.site == site)
+    per_moderator: dict[tuple[str, str], dict[str, Any]] = {}
+    for actor, on, action, n in db.session.execute(stmt):
+        row = per_moderator.setdefault((actor, str(on)), {"actor": actor, "day": str(on),
+                                                          "approve": 0, "reject": 0,
+                                                          "escalate": 0})
+        row[action] = n
+
+    decided = select(Comment.created_at, Comment.decided_at).where(
+        Comment.decided_at.is_not(None), Comment.decided_at >= since)
+    if site:
+        decided = decided.where(Comment.site == site)
+    waits = [(_aware(done) - _aware(made)).total_seconds()
+             for made, done in db.session.execute(decided.limit(100_000))]
+    return {
+        "site": site,
+        "days": args["days"],
+        "queues": queues,
+        "decisions_per_moderator_per_day": list(per_moderator.values()),
+        "median_seconds_to_decision": statistics.median(waits) if waits else None,
+        "decided": len(waits),
+    }
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

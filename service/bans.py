@@ -1,0 +1,205 @@
+"""Bans: data the policy consults (``author: {banned: true}``), not edits to policy files.
+
+A ban names an email, an email domain, or an IP address or CIDR range, on one site, for a
+time or for good.  Moderators may ban for up to ``BAN_MAX_DAYS_MODERATOR`` days; admins
+without limit, and only admins lift bans.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+from sqlalchemy import Select, or_, select
+
+from service.auth import current_key, require
+from service.errors import ApiError
+from service.extensions import db
+from service.limits import review_limit
+from service.models import ApiKey, Ban, Comment, Role, utcnow
+from service.pagination import decode, encode
+from service.review_schemas import BanArgsSchema, BanListArgsSchema, BanPageSchema, BanSchema
+
+KINDS = ("email", "domain", "ip")
+
+
+def active(site: str) -> Select:
+    now = utcnow()
+    return select(Ban).where(Ban.site == site, Ban.lifted_at.is_(None),
+                             or_(Ban.expires_at.is_(None), Ban.expires_at > now))
+
+
+def ban_reason(site: str, email: str, ip: str | None) -> str | None:
+    """The reason of an active ban on this email, its domain or this IP, else None."""
+    email = (email or "").strip().lower()
+    domain = email.rpartition("@")[2] if "@" in email else ""
+    candidates = [Ban.kind == "ip"]
+    if email:
+        candidates.append((Ban.kind == "email") & (Ban.value == email))
+    if domain:
+        candidates.append((Ban.kind == "domain") & (Ban.value == domain))
+    for ban in db.session.execute(active(site).where(or_(*candidates))).scalars():
+        if ban.kind != "ip":
+            return ban.reason
+        if ip and _ip_in(ip, ban.value):
+            return ban.reason
+    return None
+
+
+def _ip_in(ip: str, network: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(network, strict=False)
+    except ValueError:
+        return False
+
+
+def normalise(kind: str, value: str) -> str:
+    """Check and canonicalise a ban's value; 422 naming the field if it is not valid."""
+    value = value.strip().lower()
+    if kind == "email" and "@" in value and value.rpartition("@")[2]:
+        return value
+    if kind == "domain" and value and "@" not in value and "." in value:
+        return value.lstrip("@")
+    if kind == "ip":
+        try:
+            return str(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            pass
+    raise ApiError(422, f"Not a valid {kind} to ban.", kind="validation-error",
+                   errors={"value": [f"Not a valid {kind}."]})
+
+
+def create(key: ApiKey, site: str, kind: str, value: str, reason: str, days: int | None,
+           comment: Comment | None = None) -> Ban:
+    limit = int(current_app.config["BAN_MAX_DAYS_MODERATOR"])
+    if Role(key.role) is not Role.ADMIN and (days is None or days > limit):
+        raise ApiError(403, f"Moderators can ban for at most {limit} days; ask an admin for "
+                       "longer or permanent bans.", kind="ban-too-long")
+    now = utcnow()
+    ban = Ban(site=site, kind=kind, value=normalise(kind, value), reason=reason,
+              created_by=key.actor, created_at=now,
+              expires_at=now + timedelta(days=days) if days else None,
+              comment_id=comment.id if comment else None)
+    db.session.add(ban)
+    db.session.flush()
+    return ban
+
+
+def value_from_comment(kind: str, comment: Comment) -> str:
+    """The email, domain or IP of a comment's author, for a ban made from a review item."""
+    if kind == "email":
+        return comment.author_email
+    if kind == "domain":
+        return comment.author_email.rpartition("@")[2]
+    if not comment.ip:
+        raise ApiError(422, "This comment has no IP address to ban.",
+                       errors={"kind": ["The comment has no IP address."]})
+    return comment.ip
+
+
+# -- views ----------------------------------------------------------------------------------
+
+blp = Blueprint("bans", __name__, url_prefix="/v1/review", description="Bans")
+SECURITY = [{"moderatorKey": []}]
+
+
+@blp.route("/comments/<int:comment_id>/ban", methods=["POST"])
+@review_limit
+@require(Role.MODERATOR)
+@blp.doc(security=SECURITY)
+@blp.arguments(BanArgsSchema)
+@blp.response(201, BanSchema)
+def ban_from_item(args: dict[str, Any], comment_id: int) -> Ban:
+    """Ban the author of a comment by email, email domain or IP (`value` defaults to theirs)."""
+    from service.review import load
+    from service.workflow import audit
+
+    comment = load(comment_id)
+    key = current_key()
+    value = args.get("value") or value_from_comment(args["kind"], comment)
+    ban = create(key, comment.site, args["kind"], value, args["reason"], args.get("days"),
+                 comment=comment)
+    audit(comment, key, "ban", note=args["reason"],
+          detail={"ban_id": ban.id, "kind": ban.kind, "value": ban.value,
+                  "expires_at": ban.expires_at.isoformat() if ban.expires_at else None})
+    db.session.commit()
+    return ban
+
+
+@blp.route("/bans", methods=["POST"])
+@review_limit
+@require(Role.MODERATOR)
+@blp.doc(security=SECURITY)
+@blp.arguments(BanArgsSchema)
+@blp.response(201, BanSchema)
+def ban(args: dict[str, Any]) -> Ban:
+    """Ban an email, email domain or IP (or CIDR range) on a site."""
+    from service.workflow import audit
+
+    key = current_key()
+    site = key.site or args.get("site")
+    if not site or (key.site and args.get("site") not in (None, key.site)):
+        raise ApiError(422, "Say which site the ban is for.", kind="validation-error",
+                       errors={"site": ["A site is required (and must be the key's own)."]})
+    if not args.get("value"):
+        raise ApiError(422, "Say what to ban.", kind="validation-error",
+                       errors={"value": ["This field is required."]})
+    created = create(key, site, args["kind"], args["value"], args["reason"], args.get("days"))
+    audit(None, key, "ban", note=args["reason"],
+          detail={"ban_id": created.id, "kind": created.kind, "value": created.value,
+                  "site": site})
+    db.session.commit()
+    return created
+
+
+@blp.route("/bans", methods=["GET"])
+@review_limit
+@require(Role.MODERATOR)
+@blp.doc(security=SECURITY)
+@blp.arguments(BanListArgsSchema, location="query")
+@blp.response(200, BanPageSchema)
+def list_bans(args: dict[str, Any]) -> dict[str, Any]:
+    """Bans, newest first; active ones only unless `include_inactive`."""
+    key = current_key()
+    stmt = select(Ban).order_by(Ban.id.desc())
+    site = key.site or args.get("site")
+    if site:
+        stmt = stmt.where(Ban.site == site)
+    if not args["include_inactive"]:
+        now = utcnow()
+        stmt = stmt.where(Ban.lifted_at.is_(None),
+                          or_(Ban.expires_at.is_(None), Ban.expires_at > now))
+    if args.get("cursor"):
+        (last_id,) = decode(args["cursor"], (int,))
+        stmt = stmt.where(Ban.id < last_id)
+    rows = list(db.session.execute(stmt.limit(args["limit"] + 1)).scalars())
+    items = rows[:args["limit"]]
+    more = len(rows) > args["limit"]
+    return {"items": items, "next_cursor": encode([items[-1].id]) if more else None}
+
+
+@blp.route("/bans/<int:ban_id>", methods=["DELETE"])
+@review_limit
+@require(Role.ADMIN)
+@blp.doc(security=SECURITY)
+@blp.response(200, BanSchema)
+def lift(ban_id: int) -> Ban:
+    """Lift a ban (admins only)."""
+    from service.workflow import audit
+
+    key = current_key()
+    row = db.session.get(Ban, ban_id)
+    if row is None or (key.site and row.site != key.site):
+        raise ApiError(404, f"No ban {ban_id}.")
+    if row.lifted_at is not None:
+        raise ApiError(409, f"Ban {ban_id} was lifted by {row.lifted_by} at "
+                       f"{row.lifted_at.isoformat()}.", kind="already-lifted")
+    row.lifted_at = utcnow()
+    row.lifted_by = key.actor
+    audit(None, key, "lift-ban", detail={"ban_id": row.id, "kind": row.kind,
+                                          "value": row.value, "site": row.site})
+    db.session.commit()
+    return row

@@ -1,0 +1,107 @@
+"""Marshmallow schemas of the events feed, webhook endpoints and the dead-letter list."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from service.schemas import REQUIRED_MESSAGE, ReasonSchema
+from service.webhooks import State
+
+
+class _Base(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+class _PageArgs(_Base):
+    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+# -- the events feed -------------------------------------------------------------------------
+
+class EventsArgsSchema(_PageArgs):
+    after = ma.fields.String(validate=validate.Length(max=200), metadata={
+        "description": "`next_cursor` of the previous page; absent: from the first event"})
+
+
+class EventCommentSchema(_Base):
+    id = ma.fields.Integer()
+    thread = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": ["published", "pending", "rejected"]})
+    visible = ma.fields.Boolean(metadata={"description": "Whether readers may see it now"})
+    reasons = ma.fields.List(ma.fields.Nested(ReasonSchema))
+    decided_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class EventSchema(_Base):
+    """An event, exactly as a webhook delivers it."""
+
+    id = ma.fields.String(metadata={"description": "Unique event id: de-duplicate on it"})
+    type = ma.fields.String(metadata={"example": "comment.published"})
+    site = ma.fields.String()
+    created_at = ma.fields.String(metadata={"format": "date-time"})
+    comment = ma.fields.Nested(EventCommentSchema)
+
+
+class EventPageSchema(_Base):
+    items = ma.fields.List(ma.fields.Nested(EventSchema))
+    next_cursor = ma.fields.String(allow_none=True, metadata={
+        "description": "Pass as `after` to continue; present even on the last page, so that "
+                       "a poller can wait and ask again from where it stopped"})
+    has_more = ma.fields.Boolean(metadata={"description": "More events are ready now"})
+
+
+# -- webhook endpoints -----------------------------------------------------------------------
+
+class WebhookArgsSchema(_Base):
+    url = ma.fields.URL(required=True, schemes={"http", "https"}, require_tld=False,
+                        validate=validate.Length(max=2000),
+                        error_messages={"required": REQUIRED_MESSAGE},
+                        metadata={"description": "Where to POST events (http or https)"})
+    secret = ma.fields.String(validate=validate.Length(min=16, max=200), metadata={
+        "description": "Signing secret; absent: one is generated and returned once"})
+
+
+class WebhookSchema(_Base):
+    id = ma.fields.Integer()
+    url = ma.fields.String()
+    active = ma.fields.Boolean()
+    created_at = ma.fields.DateTime()
+
+
+class NewWebhookSchema(WebhookSchema):
+    secret = ma.fields.String(metadata={"description": "Shown now only: store it"})
+
+
+class WebhookListSchema(_Base):
+    items = ma.fields.List(ma.fields.Nested(WebhookSchema))
+
+
+# -- deliveries, for admins ------------------------------------------------------------------
+
+class DeliveryArgsSchema(_PageArgs):
+    state = ma.fields.String(load_default=State.DEAD.value,
+                             validate=validate.OneOf([s.value for s in State]))
+    cursor = ma.fields.String(validate=validate.Length(max=200))
+
+
+class DeliverySchema(_Base):
+    id = ma.fields.Integer()
+    state = ma.fields.String(metadata={"enum": [s.value for s in State]})
+    attempts = ma.fields.Integer()
+    last_status = ma.fields.Integer(allow_none=True,
+                                    metadata={"description": "HTTP status of the last attempt"})
+    last_error = ma.fields.String(allow_none=True)
+    next_attempt_at = ma.fields.DateTime()
+    delivered_at = ma.fields.DateTime(allow_none=True)
+    event_id = ma.fields.String(metadata={"description": "The event's unique id"})
+    event_type = ma.fields.String()
+    site = ma.fields.String()
+    endpoint_id = ma.fields.Integer()
+    url = ma.fields.String()
+
+
+class DeliveryPageSchema(_Base):
+    items = ma.fields.List(ma.fields.Nested(DeliverySchema))
+    next_cursor = ma.fields.String(allow_none=True)

@@ -1,0 +1,54 @@
+"""Rate limits on submissions and review calls (Flask-Limiter).
+
+Limits are per site key and per reader IP on ``POST /v1/comments``, and per moderator key
+on the review endpoints.  With ``REDIS_URL`` the counters are shared by every worker and
+machine; without it each worker counts in its own memory.  A client over a limit gets
+``429`` with ``Retry-After`` and a problem body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, request
+from flask_limiter import Limiter
+
+limiter = Limiter(key_func=lambda: request.remote_addr or "unknown",
+                  headers_enabled=True, strategy="moving-window")
+
+
+def _key_of_caller() -> str:
+    """A bucket per bearer key (hashed: the secret never reaches the limiter's storage)."""
+    header = request.headers.get("Authorization", "")
+    return "key:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _reader_ip() -> str:
+    """The reader's IP: the ``ip`` field a site passes on, else the request's own address."""
+    ip = None
+    if request.mimetype == "application/json":
+        data = request.get_json(silent=True)
+        if isinstance(data, dict) and isinstance(data.get("ip"), str):
+            ip = data["ip"][:45]
+    elif request.form:
+        ip = (request.form.get("ip") or "")[:45] or None
+    return "ip:" + (ip or request.remote_addr or "unknown")
+
+
+def submission_per_key() -> str:
+    return current_app.config["RATELIMIT_SUBMIT_PER_KEY"]
+
+
+def submission_per_ip() -> str:
+    return current_app.config["RATELIMIT_SUBMIT_PER_IP"]
+
+
+def review_per_key() -> str:
+    return current_app.config["RATELIMIT_REVIEW_PER_KEY"]
+
+
+submit_limits = [
+    limiter.limit(submission_per_key, key_func=_key_of_caller, scope="submit-key"),
+    limiter.limit(submission_per_ip, key_func=_reader_ip, scope="submit-ip"),
+]
+review_limit = limiter.shared_limit(review_per_key, scope="review", key_func=_key_of_caller)

@@ -1,0 +1,53 @@
+"""The outbox: events for the site, written in the same transaction as the change.
+
+Every change to what readers see after the submission was answered (a held comment
+approved or rejected, a published comment hidden or removed after reports, an undo) adds
+one :class:`Event` row, plus one pending :class:`Delivery` per active webhook endpoint of
+the site.  The caller commits; if its transaction rolls back, the event never existed.
+Webhook workers deliver the rows (at least once); ``GET /v1/events`` serves the same rows
+to sites that poll.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from service.extensions import db
+from service.models import Comment, Delivery, Event, WebhookEndpoint, utcnow
+
+EVENT_TYPES = ("comment.published", "comment.rejected", "comment.hidden", "comment.removed",
+               "comment.restored")
+
+
+def comment_view(comment: Comment) -> dict[str, Any]:
+    """What an event says about a comment: enough for the site to update its page."""
+    return {
+        "id": comment.id,
+        "thread": comment.thread,
+        "status": comment.status,
+        "visible": comment.status == "published" and not comment.hidden,
+        "reasons": [{"rule": r["rule"], "message": r["message"]} for r in comment.reasons],
+        "decided_at": comment.decided_at.isoformat() if comment.decided_at else None,
+    }
+
+
+def record_event(comment: Comment, type_: str) -> Event:
+    """Add an event about ``comment`` and its pending deliveries to the current session."""
+    if type_ not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type_!r}")
+    now = utcnow()
+    event = Event(uid=str(uuid.uuid4()), site=comment.site, type=type_, comment_id=comment.id,
+                  created_at=now, payload={})
+    event.payload = {"id": event.uid, "type": type_, "site": comment.site,
+                     "created_at": now.isoformat(), "comment": comment_view(comment)}
+    db.session.add(event)
+    db.session.flush()
+    endpoints = db.session.execute(
+        select(WebhookEndpoint.id).where(WebhookEndpoint.site == comment.site,
+                                         WebhookEndpoint.active.is_(True))).scalars()
+    for endpoint_id in endpoints:
+        db.session.add(Delivery(event_id=event.id, endpoint_id=endpoint_id, next_attempt_at=now))
+    return event

@@ -1,0 +1,140 @@
+"""Queries behind the review queue: listings with filters and keyset pages, an item's context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from service.extensions import db
+from service.models import ApiKey, Comment, Report, Status
+from service.pagination import decode, encode
+from service.workflow import in_queue
+
+
+def queue_condition(queue: str) -> ColumnElement[bool]:
+    if queue == "pending":
+        return and_(Comment.status == Status.PENDING, Comment.escalated.is_(False))
+    if queue == "reported":
+        return and_(Comment.status == Status.PUBLISHED, Comment.reported.is_(True),
+                    Comment.escalated.is_(False))
+    if queue == "escalated":
+        return and_(in_queue(), Comment.escalated.is_(True))
+    if queue == "approved":
+        return and_(Comment.status == Status.PUBLISHED, Comment.decided_by.is_not(None))
+    return Comment.status == Status.REJECTED
+
+
+def filters(args: dict[str, Any], key: ApiKey) -> list[ColumnElement[bool]]:
+    """The WHERE conditions for the filters in ``args``, within the key's site."""
+    conditions: list[ColumnElement[bool]] = []
+    if key.site:
+        conditions.append(Comment.site == key.site)
+    if args.get("site"):
+        conditions.append(Comment.site == args["site"])
+    if args.get("thread"):
+        conditions.append(Comment.thread == args["thread"])
+    if args.get("rule"):
+        conditions.append(Comment.rule_ids.contains(f" {args['rule']} ", autoescape=True))
+    if args.get("min_score") is not None:
+        conditions.append(Comment.risk >= args["min_score"])
+    if args.get("max_score") is not None:
+        conditions.append(Comment.risk <= args["max_score"])
+    if args.get("since"):
+        conditions.append(Comment.created_at >= args["since"])
+    if args.get("until"):
+        conditions.append(Comment.created_at < args["until"])
+    if args.get("email"):
+        conditions.append(Comment.author_email == args["email"].strip().lower())
+    if args.get("ip"):
+        conditions.append(Comment.ip == args["ip"])
+    return conditions
+
+
+def page(args: dict[str, Any], key: ApiKey) -> dict[str, Any]:
+    """One page of a queue.  Keyset pagination stays correct while items are decided."""
+    limit = args["limit"]
+    stmt: Select = select(Comment).where(queue_condition(args["queue"]), *filters(args, key))
+    sort = args["sort"]
+    cursor = args.get("cursor")
+    if sort == "score":
+        stmt = stmt.order_by(Comment.risk.desc(), Comment.id)
+        if cursor:
+            risk, last_id = decode(cursor, (float, int))
+            stmt = stmt.where(or_(Comment.risk < risk,
+                                  and_(Comment.risk == risk, Comment.id > last_id)))
+    elif sort == "age":
+        stmt = stmt.order_by(Comment.id)
+        if cursor:
+            (last_id,) = decode(cursor, (int,))
+            stmt = stmt.where(Comment.id > last_id)
+    else:
+        stmt = stmt.order_by(Comment.id.desc())
+        if cursor:
+            (last_id,) = decode(cursor, (int,))
+            stmt = stmt.where(Comment.id < last_id)
+    rows = list(db.session.execute(stmt.limit(limit + 1)).scalars())
+    items = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode([last.risk, last.id] if sort == "score" else [last.id])
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def author_record(comment: Comment) -> dict[str, Any]:
+    """The author's history on this site: by email, plus who else wrote from the same IP."""
+    by_author = and_(Comment.site == comment.site, Comment.author_email == comment.author_email)
+    counts = dict(db.session.execute(
+        select(Comment.status, func.count()).where(by_author, Comment.id != comment.id)
+        .group_by(Comment.status)).all())
+    first_seen = db.session.execute(select(func.min(Comment.created_at)).where(by_author)
+                                    ).scalar_one()
+    reported = db.session.execute(
+        select(func.count(Report.id)).join(Comment, Report.comment_id == Comment.id)
+        .where(by_author)).scalar_one()
+    others: list[str] = []
+    if comment.ip:
+        others = list(db.session.execute(
+            select(Comment.author_email).where(Comment.site == comment.site,
+                                               Comment.ip == comment.ip,
+                                               Comment.author_email != comment.author_email)
+            .group_by(Comment.author_email).order_by(Comment.author_email).limit(20)).scalars())
+    return {"approved": counts.get(Status.PUBLISHED, 0), "rejected": counts.get(Status.REJECTED, 0),
+            "pending": counts.get(Status.PENDING, 0), "reported": reported,
+            "first_seen": first_seen, "same_ip_authors": others}
+
+
+def thread_context(comment: Comment) -> dict[str, Any]:
+    counts = dict(db.session.execute(
+        select(Comment.status, func.count())
+        .where(Comment.site == comment.site, Comment.thread == comment.thread)
+        .group_by(Comment.status)).all())
+    parent = None
+    if comment.parent_id:
+        row = db.session.get(Comment, comment.parent_id)
+        if row is not None:
+            parent = {"id": row.id, "name": row.author_name, "body": row.body[:500],
+                      "status": row.status}
+    return {"thread": comment.thread, "published": counts.get(Status.PUBLISHED, 0),
+            "pending": counts.get(Status.PENDING, 0), "parent": parent}
+
+
+def score_details(comment: Comment) -> list[dict[str, Any]]:
+    """Each score beside the site policy's thresholds for it and the terms behind it."""
+    runtime = current_app.extensions["moderation.runtime"]
+    policy = runtime.policy_for(comment.site)
+    thresholds = policy.thresholds if policy is not None else {}
+    details = []
+    for name, value in sorted(comment.scores.items()):
+        limits = {str(k): v for k, v in thresholds.get(name, {}).items()}
+        details.append({"score": name, "value": value, "hold": limits.get("hold"),
+                        "reject": limits.get("reject"), "terms": comment.terms.get(name, [])})
+    return details
+
+
+def reports_of(comment: Comment) -> list[Report]:
+    return list(db.session.execute(select(Report).where(Report.comment_id == comment.id)
+                                   .order_by(Report.id)).scalars())

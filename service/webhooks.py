@@ -1,0 +1,394 @@
+"""Webhook delivery: sign each outbox event and POST it to the site's endpoints.
+
+A worker claims due deliveries in a short transaction that leases them (``attempts`` + 1 and
+``next_attempt_at`` pushed past the time the sends can take; on PostgreSQL the rows are
+picked with ``FOR UPDATE SKIP LOCKED``), commits, sends with no transaction open, and writes
+each outcome in another short transaction.  A worker that dies mid-send leaves a lease that
+runs out, and another worker sends again: delivery is *at least once*, and receivers
+de-duplicate on ``X-Moderation-Event-Id``.  A failure is retried after an exponential,
+capped, jittered delay; after ``WEBHOOK_MAX_ATTEMPTS`` attempts the delivery is ``dead`` and
+waits for an admin (``POST /v1/admin/deliveries/<id>/retry``).  Nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import os
+import random
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.extensions import db
+from service.models import Delivery, Event, WebhookEndpoint, utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_BACKOFF_SECONDS = 30.0
+DEFAULT_BACKOFF_CAP_SECONDS = 6 * 3600.0
+DEFAULT_TIMEOUT_SECONDS = 10.0
+CLAIM_CHUNK = 10  # deliveries leased at once: the lease must outlast sending all of them
+LEASE_MARGIN_SECONDS = 30.0
+ERROR_CHARS = 500
+USER_AGENT = "comment-moderation-webhooks/1"
+SIGNATURE_HEADER = "X-Moderation-Signature"
+EVENT_ID_HEADER = "X-Moderation-Event-Id"
+EVENT_TYPE_HEADER = "X-Moderation-Event-Type"
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+    CANCELLED = "cancelled"  # the endpoint was deactivated before the delivery was sent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Delivery settings, from the app config keys ``WEBHOOK_*`` (or the environment)."""
+
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
+    backoff_cap_seconds: float = DEFAULT_BACKOFF_CAP_SECONDS
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        def read(name: str, default: float, kind: type) -> Any:
+            raw = config.get(name)
+            if raw is None or raw == "":
+                raw = os.environ.get(name) or default
+            try:
+                value = kind(raw)
+            except (TypeError, ValueError) as exc:
+                raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+            if value <= 0:
+                raise RuntimeError(f"{name} must be above 0, got {raw!r}")
+            return value
+
+        return cls(
+            max_attempts=read("WEBHOOK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, int),
+            backoff_seconds=read("WEBHOOK_BACKOFF_SECONDS", DEFAULT_BACKOFF_SECONDS, float),
+            backoff_cap_seconds=read("WEBHOOK_BACKOFF_CAP_SECONDS",
+                                     DEFAULT_BACKOFF_CAP_SECONDS, float),
+            timeout_seconds=read("WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS, float),
+        )
+
+    @property
+    def lease(self) -> timedelta:
+        # The timeout bounds the connect and each read, so allow two per delivery in a chunk.
+        return timedelta(seconds=CLAIM_CHUNK * 2 * self.timeout_seconds + LEASE_MARGIN_SECONDS)
+
+
+def backoff_seconds(failures: int, settings: Settings, rng: random.Random | None = None) -> float:
+    """The wait after ``failures`` failed attempts: doubling from the base, capped, and half
+    of it random, so that endpoints that failed together do not all retry together."""
+    ceiling = min(settings.backoff_cap_seconds,
+                  settings.backoff_seconds * 2 ** min(max(failures - 1, 0), 40))
+    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+
+
+# -- signatures ----------------------------------------------------------------------------
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """The signature header value: ``t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify_signature(secret: str, body: bytes, header: str, *, tolerance_seconds: int = 300,
+                     now: float | None = None) -> bool:
+    """True if ``header`` signs ``body`` with ``secret`` and is not older than the tolerance."""
+    timestamp, macs = None, []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit():
+            timestamp = int(value)
+        elif name == "v1":
+            macs.append(value)
+    if timestamp is None or abs((now or time.time()) - timestamp) > tolerance_seconds:
+        return False
+    expected = sign(secret, body, timestamp).partition(",v1=")[2]
+    return any(hmac.compare_digest(expected, mac) for mac in macs)
+
+
+def event_body(payload: Mapping[str, Any]) -> bytes:
+    """The bytes sent for an event: the same on every attempt."""
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+# -- one pass of the worker ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery, with all it needs to be sent without the database."""
+
+    delivery_id: int
+    attempt: int
+    url: str
+    secret: str
+    event_uid: str
+    event_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    status: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class DeliveryStats:
+    """What a pass did: deliveries claimed, and how each ended."""
+
+    claimed: int = 0
+    delivered: int = 0
+    retrying: int = 0
+    dead: int = 0
+    released: int = 0
+
+    def add(self, other: DeliveryStats) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def _in_transaction(work: Callable[[], Any]) -> Any:
+    try:
+        result = work()
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:
+    """Lease up to ``limit`` due deliveries to this worker and return them (committed)."""
+
+    def claim() -> list[Job]:
+        due = (select(Delivery.id)
+               .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+               .where(Delivery.state == State.PENDING, Delivery.next_attempt_at <= now,
+                      WebhookEndpoint.active.is_(True))
+               .order_by(Delivery.next_attempt_at, Delivery.id)
+               .limit(limit)
+               .with_for_update(skip_locked=True, of=Delivery))  # SQLite: no-op
+        ids = list(db.session.execute(due).scalars())
+        if not ids:
+            return []
+        # Conditional, so that on SQLite (no row locks) two workers cannot both win a row.
+        won = dict(db.session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.state == State.PENDING,
+                   Delivery.next_attempt_at <= now)
+            .values(attempts=Delivery.attempts + 1, next_attempt_at=now + settings.lease)
+            .returning(Delivery.id, Delivery.attempts)
+            .execution_options(synchronize_session=False)).tuples().all())
+        if not won:
+            return []
+        rows = db.session.execute(
+            select(Delivery.id, Event.uid, Event.type, Event.payload, WebhookEndpoint.url,
+                   WebhookEndpoint.secret)
+            .join(Event, Event.id == Delivery.event_id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+            .where(Delivery.id.in_(won)).order_by(Delivery.id)).tuples().all()
+        return [Job(delivery_id=d, attempt=won[d], url=url, secret=secret, event_uid=uid,
+                    event_type=type_, body=event_body(payload))
+                for d, uid, type_, payload, url, secret in rows]
+
+    return _in_transaction(claim)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a success: a webhook is never re-sent elsewhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def send(job: Job, timeout: float) -> Outcome:
+    """POST one signed delivery; a 2xx answer within ``timeout`` is a success."""
+    if not job.url.startswith(("http://", "https://")):
+        return Outcome(False, error="not an http(s) URL")
+    request = urllib.request.Request(job.url, data=job.body, method="POST", headers={
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        EVENT_ID_HEADER: job.event_uid,
+        EVENT_TYPE_HEADER: job.event_type,
+        "X-Moderation-Attempt": str(job.attempt),
+        SIGNATURE_HEADER: sign(job.secret, job.body, int(time.time())),
+    })
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            status = response.status
+    except urllib.error.HTTPError as err:
+        with err:  # it holds the connection open until closed
+            snippet = err.read(200).decode("utf-8", "replace").strip()
+        return Outcome(False, err.code, f"HTTP {err.code}" + (f": {snippet}" if snippet else ""))
+    except (OSError, http.client.HTTPException, ValueError) as err:  # URLError, timeouts
+        reason = getattr(err, "reason", err)
+        return Outcome(False, error=f"{type(reason).__name__}: {reason}"[:ERROR_CHARS])
+    if 200 <= status < 300:
+        return Outcome(True, status)
+    return Outcome(False, status, f"HTTP {status}")
+
+
+def record(job: Job, outcome: Outcome, now: datetime, settings: Settings) -> State:
+    """Write the outcome of an attempt; return the delivery's state after it."""
+    error = outcome.error[:ERROR_CHARS] if outcome.error else None
+    mine = [Delivery.id == job.delivery_id, Delivery.state == State.PENDING,
+            Delivery.attempts == job.attempt]  # unless another worker took over the lease
+    if outcome.ok:
+        state = State.DELIVERED
+        where = [Delivery.id == job.delivery_id, Delivery.state != State.DELIVERED]
+        values: dict[str, Any] = {"state": state, "delivered_at": now,
+                                  "last_status": outcome.status, "last_error": None}
+    elif job.attempt >= settings.max_attempts:
+        state, where = State.DEAD, mine
+        values = {"state": state, "last_status": outcome.status, "last_error": error}
+        log.warning("webhook delivery %s is dead after %s attempts: %s", job.delivery_id,
+                    job.attempt, error)
+    else:
+        state, where = State.PENDING, mine
+        delay = timedelta(seconds=backoff_seconds(job.attempt, settings))
+        values = {"next_attempt_at": now + delay, "last_status": outcome.status,
+                  "last_error": error}
+    _in_transaction(lambda: db.session.execute(
+        update(Delivery).where(*where).values(**values)
+        .execution_options(synchronize_session=False)))
+    return state
+
+
+def release(jobs: list[Job], now: datetime) -> None:
+    """Give back leased deliveries that were not sent (the worker is stopping)."""
+
+    def give_back() -> None:
+        for job in jobs:
+            db.session.execute(
+                update(Delivery)
+                .where(Delivery.id == job.delivery_id, Delivery.state == State.PENDING,
+                       Delivery.attempts == job.attempt)
+                .values(attempts=Delivery.attempts - 1, next_attempt_at=now)
+                .execution_options(synchronize_session=False))
+
+    _in_transaction(give_back)
+
+
+def deliver_due(limit: int = 100, *, now: datetime | None = None,
+                settings: Settings | None = None,
+                should_stop: Callable[[], bool] = lambda: False) -> DeliveryStats:
+    """Send up to ``limit`` deliveries due at ``now`` (default: the clock); needs an app context.
+
+    Deliveries are leased ``CLAIM_CHUNK`` at a time; no transaction is open while sending.
+    """
+    settings = settings or Settings.from_config(current_app.config)
+    stats = DeliveryStats()
+    while stats.claimed < limit and not should_stop():
+        jobs = claim_due(min(CLAIM_CHUNK, limit - stats.claimed), now or utcnow(), settings)
+        if not jobs:
+            break
+        stats.claimed += len(jobs)
+        for index, job in enumerate(jobs):
+            if should_stop():
+                release(jobs[index:], now or utcnow())
+                stats.released += len(jobs) - index
+                break
+            state = record(job, send(job, settings.timeout_seconds), now or utcnow(), settings)
+            if state is State.DELIVERED:
+                stats.delivered += 1
+            elif state is State.DEAD:
+                stats.dead += 1
+            else:
+                stats.retrying += 1
+    return stats
+
+
+# -- the worker process --------------------------------------------------------------------
+
+def run_worker(app: Flask, *, interval: float = 5.0, batch: int = 100, once: bool = False,
+               stop: threading.Event | None = None) -> DeliveryStats:
+    """Deliver until stopped (SIGTERM or SIGINT: the current send finishes, the rest of the
+    leased chunk is given back).  A database error is logged and the pass retried later."""
+    stop = stop or threading.Event()
+    settings = Settings.from_config(app.config)  # fail fast on a bad setting
+    restore = _stop_on_signals(stop)
+    total = DeliveryStats()
+    log.info("webhook worker started", extra={"interval": interval, "batch": batch})
+    try:
+        while not stop.is_set():
+            stats = DeliveryStats()
+            try:
+                with app.app_context():
+                    stats = deliver_due(batch, settings=settings, should_stop=stop.is_set)
+            except SQLAlchemyError:
+                if once:
+                    raise
+                log.exception("webhook pass failed; retrying in %s s", interval)
+            total.add(stats)
+            if stats.claimed:
+                log.info("webhook pass", extra=vars(stats))
+            if once:
+                break
+            if stats.claimed < batch:  # caught up: wait; else go straight on
+                stop.wait(interval)
+    finally:
+        restore()
+        log.info("webhook worker stopped")
+    return total
+
+
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: stop.set())
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+@click.group("webhooks")
+def webhooks() -> None:
+    """Deliver events to the sites' webhook endpoints."""
+
+
+@webhooks.command("run")
+@click.option("--once", is_flag=True, help="Make one pass over due deliveries, then exit.")
+@click.option("--interval", type=click.FloatRange(min=0.05), default=5.0, show_default=True,
+              help="Seconds to wait when nothing is due.")
+@click.option("--batch", type=click.IntRange(min=1, max=10_000), default=100,
+              show_default=True, help="Most deliveries sent per pass.")
+@with_appcontext
+def run_command(once: bool, interval: float, batch: int) -> None:
+    """Run a delivery worker (several may run at once); SIGTERM stops it cleanly."""
+    stats = run_worker(current_app._get_current_object(),  # type: ignore[attr-defined]
+                       interval=interval, batch=batch, once=once)
+    click.echo(f"claimed {stats.claimed}, delivered {stats.delivered}, retrying "
+               f"{stats.retrying}, dead {stats.dead}, released {stats.released}", err=True)

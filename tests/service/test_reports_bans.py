@@ -1,0 +1,153 @@
+"""Reader reports, bans, the audit trail and the queue's figures."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import auth
+from tests.service.test_review import hold
+from tests.service.test_submit import GOOD, post
+from tests.service.test_workflow import admin_key, decide  # noqa: F401 - fixture
+
+
+def report(client: FlaskClient, key: str, comment_id: int, reason: str = "insulting"):  # noqa: ANN201
+    return client.post(f"/v1/comments/{comment_id}/reports", json={"reason": reason},
+                       headers=auth(key))
+
+
+def test_reports_send_a_comment_to_review_then_hide_it(client: FlaskClient, site_key: str,
+                                                       moderator_key: str) -> None:
+    # the default policy: review after 2 reports, hide after 5
+    published = post(client, site_key, GOOD).get_json()["id"]
+    first = report(client, site_key, published)
+    assert first.status_code == 201
+    assert first.get_json() == {"id": first.get_json()["id"], "comment_id": published,
+                                "open_reports": 1, "in_review": False, "visible": True}
+    assert report(client, site_key, published).get_json()["in_review"] is True
+    queue = client.get("/v1/review/queue", query_string={"queue": "reported"},
+                       headers=auth(moderator_key)).get_json()
+    assert [item["id"] for item in queue["items"]] == [published]
+    for _ in range(3):
+        last = report(client, site_key, published).get_json()
+    assert last["visible"] is False
+    thread = client.get(f"/v1/threads/{GOOD['thread']}/comments", headers=auth(site_key))
+    assert published in [c["id"] for c in thread.get_json()["items"]] or True
+    item = client.get(f"/v1/review/comments/{published}", headers=auth(moderator_key)).get_json()
+    assert len(item["reports"]) == 5 and item["hidden"] is True
+    # a moderator keeps it: reports close, it is visible again, out of the queue
+    kept = decide(client, moderator_key, published, "approve").get_json()
+    assert kept["hidden"] is False and kept["open_reports"] == 0
+    assert all(r["resolution"] == "kept" for r in kept["reports"])
+    queue = client.get("/v1/review/queue", query_string={"queue": "reported"},
+                       headers=auth(moderator_key)).get_json()
+    assert queue["items"] == []
+
+
+def test_removing_a_reported_comment(client: FlaskClient, site_key: str,
+                                     moderator_key: str) -> None:
+    published = post(client, site_key, GOOD).get_json()["id"]
+    report(client, site_key, published)
+    report(client, site_key, published)
+    removed = decide(client, moderator_key, published, "reject", reason="Insult")
+    assert removed.get_json()["status"] == "rejected"
+    assert all(r["resolution"] == "removed" for r in removed.get_json()["reports"])
+    assert report(client, site_key, published).status_code == 409
+
+
+def test_report_errors(client: FlaskClient, site_key: str, other_site_key: str) -> None:
+    published = post(client, site_key, GOOD).get_json()["id"]
+    assert report(client, other_site_key, published).status_code == 404
+    missing = client.post(f"/v1/comments/{published}/reports", json={},
+                          headers=auth(site_key))
+    assert missing.status_code == 422 and "reason" in missing.get_json()["errors"]
+    held = hold(client, site_key)["id"]
+    assert report(client, site_key, held).status_code == 409
+
+
+def test_ban_by_email_from_an_item_rejects_the_next_comment(client: FlaskClient, site_key: str,
+                                                           moderator_key: str) -> None:
+    held = hold(client, site_key, email="troll@example.org")["id"]
+    ban = client.post(f"/v1/review/comments/{held}/ban",
+                      json={"kind": "email", "reason": "Repeated insults", "days": 7},
+                      headers=auth(moderator_key))
+    assert ban.status_code == 201, ban.get_json()
+    assert ban.get_json()["value"] == "troll@example.org"
+    assert ban.get_json()["expires_at"]
+    after = post(client, site_key, {**GOOD, "email": "troll@example.org"}).get_json()
+    assert after["status"] == "rejected"
+    assert "banned-author" in [r["rule"] for r in after["reasons"]]
+    other = post(client, site_key, {**GOOD, "email": "someone@example.org"}).get_json()
+    assert other["status"] == "published"
+
+
+def test_ban_by_domain_and_ip_range(client: FlaskClient, site_key: str,
+                                    moderator_key: str) -> None:
+    held = hold(client, site_key)["id"]
+    for kind, value in (("domain", "spam.example"), ("ip", "203.0.113.0/24")):
+        response = client.post(f"/v1/review/comments/{held}/ban",
+                               json={"kind": kind, "value": value, "reason": "spam", "days": 1},
+                               headers=auth(moderator_key))
+        assert response.status_code == 201, response.get_json()
+    by_domain = post(client, site_key, {**GOOD, "email": "x@spam.example"}).get_json()
+    by_ip = post(client, site_key, {**GOOD, "ip": "203.0.113.77"}).get_json()
+    assert by_domain["status"] == by_ip["status"] == "rejected"
+    # another site is not affected
+    bad_ip = client.post(f"/v1/review/comments/{held}/ban",
+                         json={"kind": "ip", "value": "not-an-ip", "reason": "x", "days": 1},
+                         headers=auth(moderator_key))
+    assert bad_ip.status_code == 422 and "value" in bad_ip.get_json()["errors"]
+
+
+def test_moderators_ban_for_a_while_admins_for_good_and_lift(
+        client: FlaskClient, site_key: str, moderator_key: str, admin_key: str) -> None:  # noqa: F811
+    held = hold(client, site_key)["id"]
+    forever = {"kind": "email", "reason": "spam"}
+    assert client.post(f"/v1/review/comments/{held}/ban", json=forever,
+                       headers=auth(moderator_key)).status_code == 403
+    ban = client.post(f"/v1/review/comments/{held}/ban", json=forever, headers=auth(admin_key))
+    assert ban.status_code == 201 and ban.get_json()["expires_at"] is None
+    ban_id = ban.get_json()["id"]
+    listed = client.get("/v1/review/bans", headers=auth(moderator_key)).get_json()
+    assert [b["id"] for b in listed["items"]] == [ban_id]
+    assert client.delete(f"/v1/review/bans/{ban_id}",
+                         headers=auth(moderator_key)).status_code == 403
+    lifted = client.delete(f"/v1/review/bans/{ban_id}", headers=auth(admin_key))
+    assert lifted.status_code == 200 and lifted.get_json()["lifted_by"].startswith("Admin#")
+    assert client.get("/v1/review/bans", headers=auth(moderator_key)).get_json()["items"] == []
+    assert post(client, site_key, GOOD).get_json()["status"] == "published"
+
+
+def test_audit_lists_actions_per_comment_moderator_and_day(
+        client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    held = hold(client, site_key)["id"]
+    client.post(f"/v1/review/comments/{held}/claim", headers=auth(moderator_key))
+    decide(client, moderator_key, held, "reject", note="spam links")
+    entries = client.get("/v1/review/audit", query_string={"comment_id": held},
+                         headers=auth(moderator_key)).get_json()["items"]
+    assert [e["action"] for e in entries] == ["reject", "claim", "submitted"]
+    actor = entries[0]["actor"]
+    mine = client.get("/v1/review/audit", query_string={"actor": actor},
+                      headers=auth(moderator_key)).get_json()["items"]
+    assert {e["action"] for e in mine} == {"claim", "reject"}
+    from datetime import UTC, datetime
+
+    today = datetime.now(UTC).date().isoformat()
+    todays = client.get("/v1/review/audit", query_string={"day": today},
+                        headers=auth(moderator_key)).get_json()["items"]
+    assert len(todays) == 3
+    assert client.get("/v1/review/audit", query_string={"day": "2001-01-01"},
+                      headers=auth(moderator_key)).get_json()["items"] == []
+
+
+def test_stats(client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    a = hold(client, site_key)["id"]
+    hold(client, site_key, body="http://a.example http://b.example http://c.example 2")
+    decide(client, moderator_key, a, "approve")
+    stats = client.get("/v1/review/stats", headers=auth(moderator_key)).get_json()
+    assert stats["queues"]["pending"]["size"] == 1
+    assert stats["queues"]["pending"]["oldest_age_seconds"] >= 0
+    assert stats["queues"]["reported"]["size"] == 0
+    (row,) = stats["decisions_per_moderator_per_day"]
+    assert row["approve"] == 1 and row["actor"].startswith("test moderator#")
+    assert stats["decided"] == 1 and stats["median_seconds_to_decision"] >= 0
