@@ -36,14 +36,13 @@ _WORD_SALT = 0x5BD1E995
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _URL = re.compile(
-    r"https?://|www\.|\b[\w-]+\.(?:com|net|org|info|biz|ru|io|co|xyz|top|ly|me|tk|us|uk)\b",
+    r"https?://|www\.|\.(?:com|net|org|info|biz|ru|io|co|xyz|top|ly|me|tk|us|uk)\b",
     re.IGNORECASE,
 )
 _LONG_NUMBER = re.compile(r"\d{5,}")
-_LETTER = re.compile(r"[^\W\d_]")
 
 # Cheap signals read from the raw text, stored after the hashed block.
-DENSE_NAMES = ("[links]", "[capitals]", "[length]", "[long numbers]", "[exclamations]")
+DENSE_NAMES = ("[links]", "[capitals]", "[long numbers]", "[exclamations]", "[length]")
 
 
 def _fmix(h: np.ndarray) -> np.ndarray:
@@ -56,16 +55,16 @@ def _fmix(h: np.ndarray) -> np.ndarray:
 
 
 def dense_signals(raw: str) -> np.ndarray:
-    """Links, share of capitals, length, long digit runs and exclamations, each about 0..1."""
-    letters = len(_LETTER.findall(raw))
+    """Links, share of capitals, long digit runs, exclamations and length, each about 0..1."""
+    letters = sum(map(str.isalpha, raw))
     upper = sum(map(str.isupper, raw)) if letters >= 4 else 0
     return np.array(
         [
             math.log1p(len(_URL.findall(raw))),
             upper / letters if letters >= 4 else 0.0,
-            math.log1p(len(raw)) / 8.0,
             math.log1p(len(_LONG_NUMBER.findall(raw))),
             math.log1p(raw.count("!")) / 2.0,
+            math.log1p(len(raw)) / 8.0,
         ],
         dtype=np.float64,
     )
@@ -75,15 +74,15 @@ def dense_signals(raw: str) -> np.ndarray:
 class TextFeatures:
     """The hashed features of one text, with what is needed to explain a score.
 
-    ``char_index[k]`` is the bucket of the character n-gram that starts at
-    ``char_start[k]`` of ``text`` and is ``char_len[k]`` long; ``word_index`` holds the
-    buckets of the words (``words``) followed by those of adjacent word pairs.
+    ``char_index`` holds the buckets of the character n-grams of ``text``, all n-grams of
+    length ``char_lengths[0]`` first (in order of position), then the next length, and so
+    on; ``word_index`` holds the buckets of the ``words`` followed by those of adjacent word
+    pairs; ``word_spans`` are the words' positions in ``text``.
     """
 
     text: str
     char_index: np.ndarray
-    char_start: np.ndarray
-    char_len: np.ndarray
+    char_lengths: tuple[int, ...]
     words: tuple[str, ...]
     word_spans: tuple[tuple[int, int], ...]
     word_index: np.ndarray
@@ -96,6 +95,12 @@ class TextFeatures:
     @property
     def word_scale(self) -> float:
         return 1.0 / math.sqrt(len(self.word_index)) if len(self.word_index) else 0.0
+
+    def char_middles(self) -> np.ndarray:
+        """Position in ``text`` of the middle character of each character n-gram."""
+        size = len(self.text)
+        parts = [np.arange(size - n + 1) + n // 2 for n in self.char_lengths if size >= n]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 class HashedFeaturizer(TransformerMixin, BaseEstimator):
@@ -130,22 +135,18 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
         text = " " + _SPACE.sub(" ", normalize(raw)).strip() + " "
         shift = np.uint64(64 - self.n_bits)
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        n_chars = len(codes)
-        idx_parts, start_parts, len_parts = [], [], []
+        parts, lengths = [], []
         h = codes + np.uint64(1)
-        for n in range(1, self.char_max + 1):
+        for n in range(1, min(self.char_max, len(codes)) + 1):
             if n > 1:
                 h = h[:-1] * _PRIME + codes[n - 1:]
-            if n >= self.char_min and len(h):
-                idx_parts.append(_fmix(h + np.uint64(n)) >> shift)
-                start_parts.append(np.arange(n_chars - n + 1))
-                len_parts.append(n)
-        if idx_parts:
-            char_index = np.concatenate(idx_parts).astype(np.int64)
-            char_start = np.concatenate(start_parts)
-            char_len = np.repeat(np.array(len_parts), [len(p) for p in start_parts])
+            if n >= self.char_min:
+                parts.append(h + np.uint64(n))
+                lengths.append(n)
+        if parts:
+            char_index = (_fmix(np.concatenate(parts)) >> shift).astype(np.int64)
         else:
-            char_index = char_start = char_len = np.zeros(0, dtype=np.int64)
+            char_index = np.zeros(0, dtype=np.int64)
 
         matches = list(_WORD.finditer(text))
         words = tuple(m.group() for m in matches)
@@ -159,7 +160,7 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
         else:
             word_index = np.zeros(0, dtype=np.int64)
         return TextFeatures(
-            text=text, char_index=char_index, char_start=char_start, char_len=char_len,
+            text=text, char_index=char_index, char_lengths=tuple(lengths),
             words=words, word_spans=tuple(m.span() for m in matches), word_index=word_index,
             dense=dense_signals(raw),
         )

@@ -23,6 +23,8 @@ __all__ = ["Model", "ScoreResult", "load_model"]
 
 FEATURE_PARAMS = ("n_bits", "char_min", "char_max", "word_bigrams", "max_chars")
 TOP_TERMS = 5
+# Signals shown in explanations; length, the last, is left out: every text has one.
+_EXPLAINED_DENSE = len(DENSE_NAMES) - 1
 
 
 @dataclass(frozen=True)
@@ -79,54 +81,62 @@ class Model:
         raw = self.manifest.get("thresholds", {})
         return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in raw.items()})
 
+    def _contributions(self, feats: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per label, what each character n-gram, word (or pair) and signal adds."""
+        w = self._weights
+        chars = w[:, feats.char_index] * feats.char_scale
+        words = w[:, feats.word_index] * feats.word_scale
+        dense = w[:, self._dense_base:] * feats.dense
+        return chars, words, dense
+
     def margins(self, feats: TextFeatures) -> np.ndarray:
         """The linear model's raw output per label for one featurised text."""
-        w = self._weights
-        total = self._bias.copy()
-        if len(feats.char_index):
-            total += w[:, feats.char_index].sum(axis=1) * feats.char_scale
-        if len(feats.word_index):
-            total += w[:, feats.word_index].sum(axis=1) * feats.word_scale
-        total += w[:, self._dense_base:] @ feats.dense
-        return total
+        chars, words, dense = self._contributions(feats)
+        return self._bias + chars.sum(axis=1) + words.sum(axis=1) + dense.sum(axis=1)
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from margins (works on one vector or a matrix of rows)."""
         a, b = self._calibration[:, 0], self._calibration[:, 1]
         return _sigmoid(margins * a + b)
 
-    def _explain(self, feats: TextFeatures, row: int) -> list[tuple[str, float]]:
-        w = self._weights[row]
+    def _explain(self, feats: TextFeatures, chars: np.ndarray, words: np.ndarray,
+                 dense: np.ndarray) -> dict[str, list[tuple[str, float]]]:
+        """Credit each word with its own weight, half of each pair it is in and the
+        character n-grams centred on it; then keep the words (and signals) that add most."""
         spans = feats.word_spans
-        credit = np.zeros(len(spans) + len(DENSE_NAMES))
-        if spans and len(feats.char_index):
-            # credit each character n-gram to the word under its middle character
-            ends = np.array([end for _, end in spans])
-            middle = feats.char_start + feats.char_len // 2
-            owner = np.minimum(np.searchsorted(ends, middle, side="right"), len(spans) - 1)
-            np.add.at(credit, owner, w[feats.char_index] * feats.char_scale)
         n_words = len(spans)
-        if n_words:
-            word_w = w[feats.word_index] * feats.word_scale
-            credit[:n_words] += word_w[:n_words]
-            pairs = word_w[n_words:] / 2
-            credit[: len(pairs)] += pairs
-            credit[1: len(pairs) + 1] += pairs
-        credit[n_words:] = w[self._dense_base:] * feats.dense
-        names = list(feats.words) + list(DENSE_NAMES)
-        merged: dict[str, float] = {}
-        for name, value in zip(names, credit, strict=True):
-            merged[name] = merged.get(name, 0.0) + float(value)
-        top = sorted((item for item in merged.items() if item[1] > 0), key=lambda kv: -kv[1])
-        return [(name, round(value, 4)) for name, value in top[:TOP_TERMS]]
+        names = list(feats.words) + list(DENSE_NAMES[:_EXPLAINED_DENSE])
+        owner = None
+        if n_words and chars.shape[1]:
+            ends = np.array([end for _, end in spans])
+            owner = np.minimum(np.searchsorted(ends, feats.char_middles(), side="right"),
+                               n_words - 1)
+        out = {}
+        for row, label in enumerate(self._labels):
+            credit = np.zeros(n_words + _EXPLAINED_DENSE)
+            if owner is not None:
+                credit[:n_words] = np.bincount(owner, weights=chars[row], minlength=n_words)
+            if n_words:
+                credit[:n_words] += words[row, :n_words]
+                pairs = words[row, n_words:] / 2
+                credit[: len(pairs)] += pairs
+                credit[1: len(pairs) + 1] += pairs
+            credit[n_words:] = dense[row, :_EXPLAINED_DENSE]
+            merged: dict[str, float] = {}
+            for i in np.flatnonzero(credit > 0):
+                merged[names[i]] = merged.get(names[i], 0.0) + float(credit[i])
+            top = sorted(merged.items(), key=lambda kv: -kv[1])[:TOP_TERMS]
+            out[label] = [(name, round(value, 4)) for name, value in top]
+        return out
 
     def score(self, text: str) -> ScoreResult:
         """Scores for one comment, with the terms that pushed each score up most."""
         feats = self.featurizer.features(text)
-        probs = self.probabilities(self.margins(feats))
+        chars, words, dense = self._contributions(feats)
+        margins = self._bias + chars.sum(axis=1) + words.sum(axis=1) + dense.sum(axis=1)
+        probs = self.probabilities(margins)
         scores = {label: float(p) for label, p in zip(self._labels, probs, strict=True)}
-        terms = {label: self._explain(feats, i) for i, label in enumerate(self._labels)}
-        return ScoreResult(scores=scores, terms=terms)
+        return ScoreResult(scores=scores, terms=self._explain(feats, chars, words, dense))
 
     def score_batch(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Scores for many comments, without explanations."""

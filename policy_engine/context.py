@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from .facts import Facts, fingerprint
+from .facts import Facts, fingerprint_folded
 from .model import AuthorRecord, Submission
 from .textfacts import FieldText
 
@@ -49,7 +49,7 @@ class EvalContext:
     def duplicate_count(self, within: timedelta) -> int:
         """Earlier comments with the same body fingerprint within the window."""
         return self._ask(("dup", within), lambda: self.facts.duplicate_count(
-            fingerprint(self.submission.body), within))
+            fingerprint_folded(self.text("body").folded_raw), within))
 
     def author_record(self) -> AuthorRecord:
         """The author's moderation history."""

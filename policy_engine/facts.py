@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
-from textnorm import normalize
+from textnorm import fold, squeeze
 
 from .model import AuthorRecord
 
@@ -23,7 +23,12 @@ def fingerprint(body: str) -> str:
 
     The service stores it with each comment and passes it back to ``duplicate_count``.
     """
-    words = _NON_WORD.sub(" ", normalize(body)).strip()
+    return fingerprint_folded(fold(body))
+
+
+def fingerprint_folded(folded: str) -> str:
+    """``fingerprint`` of a body already passed through ``textnorm.fold``."""
+    words = _NON_WORD.sub(" ", squeeze(folded)).strip()
     return hashlib.sha256(words.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -5,7 +5,7 @@ which has already undone case, accents, look-alike letters and leetspeak).  A li
 whole tokens only, so ``ass`` never matches ``class`` or ``assessment``.  Two evasions are
 undone on top of that:
 
-* repetition: a letter written three or more times in a row matches the same letter written any
+* repetition: a letter (not a digit) written three or more times in a row matches the same letter written any
   number of times in the entry (``iiidiot`` -> ``idiot``); a letter written once or twice must be
   written the same way in the entry, so ``good`` is not ``god`` and ``as`` is not ``ass``;
 * separators: a word with punctuation inside it is also read with the punctuation removed
@@ -40,6 +40,7 @@ _RUN = re.compile(r"(.)\1*", re.DOTALL)
 _MIN_STRETCH = 3  # a run this long in a comment stands for a run of any length in an entry
 _MIN_SPACED = 3  # this many single letters separated by spaces are read as one word
 _COLLAPSE = re.compile(r"(.)\1+", re.DOTALL)
+_LINKISH = re.compile(r"://|^www\.|@")
 _TRIPLE = re.compile(r"(.)\1\1", re.DOTALL)
 
 
@@ -104,8 +105,14 @@ class TextTokens:
         self.exact = frozenset(words)
         # Words with a letter written 3+ times are the only ones whose collapsed form can match
         # an entry written differently; their collapsed forms join the quick filter.
-        self.stretched = frozenset(_COLLAPSE.sub(r"\1", w) for w in words if _TRIPLE.search(w))
-        self.line = " " + " ".join(words) + " " + " ".join(self.stretched) + " "
+        # ("www" of a link is not an evasion and would cost a second line on every link.)
+        self.stretched = frozenset(
+            _COLLAPSE.sub(r"\1", w) for w in words if w != "www" and _TRIPLE.search(w)
+        ) if any(map(_TRIPLE.search, (" ".join(raw_tokens), *raw_glued))) else frozenset()
+        line = " ".join(raw_tokens)
+        if self.stretched:  # the whole sequence collapsed too, for phrases with stretched words
+            line += " | " + _COLLAPSE.sub(r"\1", line)
+        self.line = f" {line} | {' '.join(raw_glued)} | {' '.join(self.stretched)} "
         self._forms: tuple[tuple[Form, ...], tuple[Form, ...]] | None = None
 
     @property
@@ -150,7 +157,7 @@ def tokenize_folded(folded: str) -> TextTokens:
         else:
             pieces = _WORD.findall(chunk)
             tokens.extend(pieces)
-            if len(pieces) > 1:
+            if len(pieces) > 1 and not _LINKISH.search(chunk):  # links are not glued
                 glued.append(fold("".join(pieces)))
             elif len(pieces) == 1 and len(pieces[0]) == 1 and pieces[0].isalpha():
                 spaced.append(pieces[0])
@@ -197,7 +204,7 @@ def _fits(token: Form, start: int, entry: Form, open_start: bool, open_end: bool
     last = len(entry.text) - 1
     for j in range(len(entry.text)):
         t, e = token.count(start + j), entry.count(j)
-        if t == e or t >= _MIN_STRETCH:
+        if t == e or (t >= _MIN_STRETCH and entry.text[j].isalpha()):  # "1999" is no stretch
             continue
         if t > e and ((j == 0 and open_start) or (j == last and open_end)):
             continue
@@ -224,9 +231,12 @@ class WordMatcher:
                 index = self._partial.setdefault((entry.mode, len(key)), {})
                 index.setdefault(key, []).append(entry)
         self._exact_keys = frozenset(self._exact)
-        self._raw_keys = frozenset(e.words[0].raw for v in self._exact.values() for e in v)
+        singles = [e for v in self._exact.values() for e in v if len(e.words) == 1]
+        self._single_raw = frozenset(e.words[0].raw for e in singles)
+        self._single_collapsed = frozenset(e.words[0].text for e in singles)
         self._partial_keys = {k: frozenset(v) for k, v in self._partial.items()}
-        self._filter = _partial_filter(self._partial)
+        phrases = [e for v in self._exact.values() for e in v if len(e.words) > 1]
+        self._filter = _filter(self._partial, phrases)
 
     def _excepted(self, token: Form) -> bool:
         return any(_fits(token, 0, e.words[0], False, False)
@@ -235,7 +245,8 @@ class WordMatcher:
     def find(self, text: TextTokens) -> tuple[str, ...]:
         """The entries (as written) that match ``text``, in order of first appearance."""
         may_partial = self._filter is not None and self._filter.search(text.line) is not None
-        if not (may_partial or text.exact & self._raw_keys or text.stretched & self._exact_keys):
+        if not (may_partial or text.exact & self._single_raw
+                or text.stretched & self._single_collapsed):
             return ()
         words = text.words
         exact = frozenset(w.text for w in words) & self._exact_keys
@@ -278,16 +289,23 @@ class WordMatcher:
             for k, w in enumerate(words))
 
 
-def _partial_filter(partial: dict[tuple[Mode, int], dict[str, list[Entry]]]) -> Any:
-    """One RE2 (a DFA, fast for thousands of alternatives) that finds whether any prefix,
-    suffix or infix entry may match a text's word line; the exact check comes after."""
-    parts = []
+def _filter(partial: dict[tuple[Mode, int], dict[str, list[Entry]]],
+            phrases: list[Entry]) -> Any:
+    """One RE2 (a DFA, fast for thousands of alternatives) over a text's word line that finds
+    whether any prefix, suffix, infix or phrase entry may match; the exact check comes after.
+
+    Every key is included as written and collapsed, so that the filter never misses a match.
+    """
+    parts = set()
     for (mode, _), index in partial.items():
         keys = set(index) | {e.words[0].raw for v in index.values() for e in v}
         for key in keys:
             escaped = re2.escape(key)
-            parts.append(" " + escaped if mode == Mode.PREFIX else escaped + " "
-                         if mode == Mode.SUFFIX else escaped)
+            parts.add(" " + escaped if mode == Mode.PREFIX else escaped + " "
+                      if mode == Mode.SUFFIX else escaped)
+    for entry in phrases:
+        for words in (" ".join(w.raw for w in entry.words), " ".join(w.text for w in entry.words)):
+            parts.add(" " + re2.escape(words) + " ")
     if not parts:
         return None
     options = re2.Options()

@@ -58,12 +58,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     runtime.install_signal_handler()
     app.extensions["moderation.runtime"] = runtime
 
-    from service import audit, bans, comments, ops, reports, review
+    from service import audit, bans, browser, comments, ops, reports, review
 
     app.register_blueprint(metrics.blp)
 
     api.register_blueprint(comments.blp)
-    for blueprint in (review.blp, reports.blp, bans.blp, audit.blp):
+    for blueprint in (browser.blp, review.blp, reports.blp, bans.blp, audit.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops.blp)
     cli.register(app)

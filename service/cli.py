@@ -70,11 +70,49 @@ def revoke_key_command(prefix: str) -> None:
     click.echo(f"revoked {prefix}")
 
 
+@click.group()
+def sites() -> None:
+    """Let a site's pages post comments straight from readers' browsers."""
+
+
+@sites.command("browser")
+@click.argument("site")
+@click.option("--origin", "origins", multiple=True, required=True,
+              help="An origin allowed to post, e.g. https://news.example (repeatable).")
+@click.option("--honeypot", default="url_confirm", show_default=True,
+              help="Name of the hidden form field that only bots fill in.")
+@with_appcontext
+def browser_site_command(site: str, origins: tuple[str, ...], honeypot: str) -> None:
+    """Allow browser submissions for SITE from ORIGINs; prints the site's public id."""
+    from sqlalchemy import select
+
+    from service.browser import new_public_id
+    from service.extensions import db
+    from service.models import BrowserSite
+
+    for origin in origins:
+        if not origin.startswith(("https://", "http://")) or origin.count("/") != 2:
+            raise click.BadParameter(f"{origin!r} is not an origin like https://news.example",
+                                     param_hint="--origin")
+    row = db.session.execute(select(BrowserSite).where(BrowserSite.site == site)
+                             ).scalar_one_or_none()
+    if row is None:
+        row = BrowserSite(site=site, public_id=new_public_id())
+        db.session.add(row)
+    row.origins = sorted(set(origins))
+    row.honeypot = honeypot
+    db.session.commit()
+    click.echo(row.public_id)
+    click.echo(f"{site}: browsers on {', '.join(row.origins)} may post to "
+               f"/v1/public/{row.public_id}/comments", err=True)
+
+
 def register(app) -> None:  # noqa: ANN001 - flask.Flask
     """Add the service's command groups to ``app.cli`` (Flask-Migrate adds ``db`` itself)."""
     from classifier.cli import model
     from policy_engine.cli import policy
 
     app.cli.add_command(keys)
+    app.cli.add_command(sites)
     app.cli.add_command(policy)
     app.cli.add_command(model)

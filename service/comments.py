@@ -39,11 +39,11 @@ SUBMISSION_BODY = {
 }
 
 
-def _runtime() -> Any:
+def runtime() -> Any:
     return current_app.extensions["moderation.runtime"]
 
 
-def _request_data() -> dict[str, Any]:
+def request_data() -> dict[str, Any]:
     mimetype = request.mimetype
     if mimetype == "application/json" or mimetype.endswith("+json"):
         data = request.get_json(silent=True)
@@ -59,15 +59,20 @@ def _request_data() -> dict[str, Any]:
                    "application/x-www-form-urlencoded.", kind="unsupported-media-type")
 
 
-def _load_submission(site: str) -> Submission:
-    runtime = _runtime()
-    policy = runtime.policy_for(site)
+def load_submission(site: str, data: dict[str, Any] | None = None,
+                    from_browser: bool = False) -> Submission:
+    """Validate the request against the site policy's schema into a :class:`Submission`.
+
+    A site's server passes on its reader's ``ip``, ``user_agent`` and ``referrer``; a browser
+    cannot be trusted to, so for ``from_browser`` they always come from the request.
+    """
+    policy = runtime().policy_for(site)
     if policy is not None:
         schema = submission_schema(policy.fields.required, policy.fields.limits)
     else:
         schema = submission_schema(FALLBACK_REQUIRED, {})
     try:
-        fields = schema.load(_request_data())
+        fields = schema.load(request_data() if data is None else data)
     except ma.ValidationError as err:
         raise ApiError(422, "The comment has invalid or missing fields.",
                        kind="validation-error", errors=flatten_messages(err.messages)) from err
@@ -78,6 +83,9 @@ def _load_submission(site: str) -> Submission:
             raise ApiError(422, "The comment replies to a comment that is not in this thread.",
                            kind="validation-error",
                            errors={"parent_id": ["No such comment in this thread."]})
+    if from_browser:
+        for name in ("ip", "user_agent", "referrer"):
+            fields.pop(name, None)
     ip = fields.get("ip")
     return Submission(
         site=site,
@@ -109,7 +117,7 @@ def submit_comment() -> Comment:
     `status` says what happened: `published`, `pending` (held for review) or `rejected`;
     `reasons` carry messages that may be shown to the reader.
     """
-    return decide(_runtime(), _load_submission(current_key().site or ""))
+    return decide(runtime(), load_submission(current_key().site or ""))
 
 
 def _site_comment(comment_id: int) -> Comment:

@@ -11,6 +11,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
+from service import sqlite  # noqa: F401 - registers the SQLite connection settings
+
 # Stable constraint names, so that Alembic migrations work the same on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",

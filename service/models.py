@@ -69,6 +69,23 @@ class ApiKey(db.Model):
         return f"{self.label or self.role}#{self.prefix}"
 
 
+class BrowserSite(db.Model):
+    """A site that lets readers' browsers post straight to the service.
+
+    The browser sends the public id (not a secret); only the listed origins may post, and
+    a filled-in honeypot field marks a bot.
+    """
+
+    __tablename__ = "browser_sites"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100), unique=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    honeypot: Mapped[str] = mapped_column(String(64), default="url_confirm")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Comment(db.Model):
     """A submission, as received, with the decision that routed it."""
 

@@ -56,15 +56,20 @@ def _failsafe(decision: Decision | None, reason: Reason) -> tuple[Action, tuple[
     return action, (*decision.reasons, reason)
 
 
-def decide(runtime: Runtime, submission: Submission) -> Comment:
-    """Run ``submission`` through the classifier and the site's policy and store the result."""
+def decide(runtime: Runtime, submission: Submission, verdict: Reason | None = None) -> Comment:
+    """Run ``submission`` through the classifier and the site's policy and store the result.
+
+    ``verdict`` decides without the policy (a honeypot caught a bot); it is stored the same way.
+    """
     scored = score(runtime, submission.body)
     policy = runtime.policy_for(submission.site)
     facts = DatabaseFacts(submission.site)
     decision = None
-    if policy is not None:
+    if policy is not None and verdict is None:
         decision = policy.evaluate(submission, scored.scores if scored else {}, facts)
-    if policy is None:
+    if verdict is not None:
+        action, reasons = verdict.action, (verdict,)
+    elif policy is None:
         action, reasons = _failsafe(None, Reason(
             rule="policy-unavailable", message="Your comment will be reviewed before it appears.",
             action=Action.HOLD, note="No valid policy is loaded; see /readyz.", labels=(),

@@ -16,6 +16,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from service.render import body_html
+
 # Hard caps that hold whatever a policy says: a policy may only tighten them.
 FIELD_CAPS = {
     "thread": 200,
@@ -153,7 +155,9 @@ class PublicCommentSchema(_Base):
     parent_id = ma.fields.Integer(allow_none=True)
     name = ma.fields.String(attribute="author_name")
     website = ma.fields.String(attribute="author_website", allow_none=True)
-    body = ma.fields.String()
+    body = ma.fields.String(metadata={"description": "Plain text: escape it before display"})
+    body_html = ma.fields.Function(lambda c: body_html(c.body), metadata={
+        "description": "The body as safe HTML (escaped; only <p> and <br>)"})
     created_at = ma.fields.DateTime()
 
 

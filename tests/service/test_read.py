@@ -52,7 +52,8 @@ def test_thread_lists_published_comments_oldest_first_in_pages(client: FlaskClie
     assert held["id"] not in seen and other_thread["id"] not in seen
     first = client.get(f"/v1/threads/{GOOD['thread']}/comments", headers=auth(site_key)
                        ).get_json()["items"][0]
-    assert set(first) == {"id", "thread", "parent_id", "name", "website", "body", "created_at"}
+    assert set(first) == {"id", "thread", "parent_id", "name", "website", "body", "body_html",
+                          "created_at"}
     assert "email" not in first
 
 
@@ -72,3 +73,16 @@ def test_bad_cursor_and_limit_are_client_errors(client: FlaskClient, site_key: s
                      headers=auth(site_key))
     assert big.status_code == 422
     assert "limit" in big.get_json()["errors"]
+
+
+def test_markup_in_a_comment_is_text_never_html(client: FlaskClient, site_key: str) -> None:
+    text = 'Nice <script>alert("x")</script> <b onclick=x>bold</b>\n\nSecond & last'
+    created = post(client, site_key, {**GOOD, "body": text}).get_json()
+    assert created["status"] == "published", created
+    (item,) = client.get(f"/v1/threads/{GOOD['thread']}/comments",
+                         headers=auth(site_key)).get_json()["items"]
+    assert item["body"] == text  # stored and returned as the reader typed it
+    html = item["body_html"]
+    assert "<script" not in html and "<b" not in html
+    assert html == ("<p>Nice &lt;script&gt;alert("x")&lt;/script&gt; "
+                    "&lt;b onclick=x&gt;bold&lt;/b&gt;</p><p>Second &amp; last</p>")

@@ -32,6 +32,17 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
     sa.UniqueConstraint('prefix', name=op.f('uq_api_keys_prefix'))
     )
+    op.create_table('browser_sites',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('site', sa.String(length=100), nullable=False),
+    sa.Column('public_id', sa.String(length=40), nullable=False),
+    sa.Column('origins', sa.JSON(), nullable=False),
+    sa.Column('honeypot', sa.String(length=64), nullable=False),
+    sa.Column('created_at', service.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_browser_sites')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_browser_sites_public_id')),
+    sa.UniqueConstraint('site', name=op.f('uq_browser_sites_site'))
+    )
     op.create_table('webhook_endpoints',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('site', sa.String(length=100), nullable=False),
@@ -219,5 +230,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_webhook_endpoints_site'))
 
     op.drop_table('webhook_endpoints')
+    op.drop_table('browser_sites')
     op.drop_table('api_keys')
     # ### end Alembic commands ###

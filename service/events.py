@@ -1,0 +1,202 @@
+"""Telling the site: the events feed, webhook endpoints, and dead deliveries for admins."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+from sqlalchemy import func, select, update
+
+from service.auth import current_key, require
+from service.errors import ApiError
+from service.event_schemas import (
+    DeliveryArgsSchema,
+    DeliveryPageSchema,
+    DeliverySchema,
+    EventPageSchema,
+    EventsArgsSchema,
+    NewWebhookSchema,
+    WebhookArgsSchema,
+    WebhookListSchema,
+)
+from service.extensions import db
+from service.models import AuditEntry, Delivery, Event, Role, WebhookEndpoint, utcnow
+from service.pagination import decode, encode
+from service.webhooks import State
+
+blp = Blueprint("events", __name__, url_prefix="/v1",
+                description="Telling the site: events feed, webhooks, dead deliveries")
+SITE = [{"siteKey": []}]
+ADMIN = [{"adminKey": []}]
+MAX_ENDPOINTS_PER_SITE = 10
+# On PostgreSQL ids are taken before commit, so a later id can be visible before an earlier
+# one; serving only events older than this keeps a poller from stepping over one for good.
+DEFAULT_FEED_LAG_SECONDS = 5.0
+
+
+# -- what the views call -------------------------------------------------------------------
+
+def site_events(site: str, after: int | None, limit: int) -> tuple[list[Event], bool]:
+    """The site's events after id ``after``, oldest first, and whether more are ready."""
+    lag = float(current_app.config.get("EVENTS_FEED_LAG_SECONDS", DEFAULT_FEED_LAG_SECONDS))
+    stmt = (select(Event).where(Event.site == site,
+                                Event.created_at <= utcnow() - timedelta(seconds=lag))
+            .order_by(Event.id).limit(limit + 1))
+    if after is not None:
+        stmt = stmt.where(Event.id > after)
+    rows = list(db.session.execute(stmt).scalars())
+    return rows[:limit], len(rows) > limit
+
+
+def register_endpoint(site: str, url: str, secret: str | None) -> tuple[WebhookEndpoint, str]:
+    """Add an endpoint; return it with its secret (generated if not given)."""
+    active = db.session.execute(
+        select(func.count()).select_from(WebhookEndpoint)
+        .where(WebhookEndpoint.site == site, WebhookEndpoint.active.is_(True))).scalar_one()
+    if active >= MAX_ENDPOINTS_PER_SITE:
+        raise ApiError(409, f"A site may have {MAX_ENDPOINTS_PER_SITE} active endpoints; "
+                       "delete one first.", kind="too-many-endpoints")
+    secret = secret or "whsec_" + secrets.token_urlsafe(32)
+    endpoint = WebhookEndpoint(site=site, url=url, secret=secret, active=True)
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint, secret
+
+
+def deactivate_endpoint(site: str, endpoint_id: int) -> None:
+    """Stop sending to an endpoint; its unsent deliveries are cancelled (the feed keeps all)."""
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.site != site:
+        raise ApiError(404, f"No webhook endpoint {endpoint_id} on this site.")
+    endpoint.active = False
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.endpoint_id == endpoint.id, Delivery.state == State.PENDING)
+        .values(state=State.CANCELLED, last_error="endpoint deactivated")
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _delivery_view(delivery: Delivery, event: Event, endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {"id": delivery.id, "state": delivery.state, "attempts": delivery.attempts,
+            "last_status": delivery.last_status, "last_error": delivery.last_error,
+            "next_attempt_at": delivery.next_attempt_at, "delivered_at": delivery.delivered_at,
+            "event_id": event.uid, "event_type": event.type, "site": event.site,
+            "endpoint_id": endpoint.id, "url": endpoint.url}
+
+
+def _deliveries() -> Any:
+    return (select(Delivery, Event, WebhookEndpoint)
+            .join(Event, Event.id == Delivery.event_id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id))
+
+
+def retry_dead(delivery_id: int) -> dict[str, Any]:
+    """Put a dead delivery back in the queue, due now, with a fresh count of attempts."""
+    row = db.session.execute(_deliveries().where(Delivery.id == delivery_id)).first()
+    if row is None:
+        raise ApiError(404, f"No delivery {delivery_id}.")
+    delivery, event, endpoint = row
+    if not endpoint.active:
+        raise ApiError(409, f"Endpoint {endpoint.id} is deactivated; the site can fetch "
+                       "the event from GET /v1/events.", kind="endpoint-inactive")
+    # Conditional, so that two admins (or a late worker) cannot both act on it.
+    result = db.session.execute(
+        update(Delivery).where(Delivery.id == delivery.id, Delivery.state == State.DEAD)
+        .values(state=State.PENDING, attempts=0, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ApiError(409, f"Delivery {delivery_id} is not dead; only dead deliveries are "
+                       "retried.", kind="not-dead")
+    key = current_key()
+    db.session.add(AuditEntry(comment_id=event.comment_id, site=event.site,
+                              action="webhook.retry", actor=key.actor, key_id=key.id,
+                              detail={"delivery_id": delivery.id, "event_id": event.uid,
+                                      "last_error": delivery.last_error}))
+    db.session.commit()
+    return _delivery_view(*db.session.execute(
+        _deliveries().where(Delivery.id == delivery_id)).one())
+
+
+# -- views ---------------------------------------------------------------------------------
+
+@blp.route("/events", methods=["GET"])
+@require(Role.SITE)
+@blp.doc(security=SITE)
+@blp.arguments(EventsArgsSchema, location="query")
+@blp.response(200, EventPageSchema)
+def list_events(args: dict[str, Any]) -> dict[str, Any]:
+    """The site's events, oldest first: poll with `after=<next_cursor>` instead of webhooks."""
+    after = decode(args["after"], (int,))[0] if args.get("after") else None
+    events, more = site_events(current_key().site or "", after, args["limit"])
+    last = events[-1].id if events else after
+    return {"items": [e.payload for e in events], "has_more": more,
+            "next_cursor": encode([last]) if last is not None else None}
+
+
+@blp.route("/webhooks", methods=["POST"])
+@require(Role.SITE)
+@blp.doc(security=SITE)
+@blp.arguments(WebhookArgsSchema)
+@blp.response(201, NewWebhookSchema, description="Registered; `secret` is shown only now.")
+@blp.alt_response(409, description="The site has the most endpoints allowed.")
+def create_webhook(args: dict[str, Any]) -> dict[str, Any]:
+    """Register a URL to receive the site's events, signed with a secret."""
+    endpoint, secret = register_endpoint(current_key().site or "", args["url"],
+                                         args.get("secret"))
+    return {"id": endpoint.id, "url": endpoint.url, "active": endpoint.active,
+            "created_at": endpoint.created_at, "secret": secret}
+
+
+@blp.route("/webhooks", methods=["GET"])
+@require(Role.SITE)
+@blp.doc(security=SITE)
+@blp.response(200, WebhookListSchema)
+def list_webhooks() -> dict[str, Any]:
+    """The site's active endpoints (never their secrets)."""
+    rows = db.session.execute(
+        select(WebhookEndpoint).where(WebhookEndpoint.site == current_key().site,
+                                      WebhookEndpoint.active.is_(True))
+        .order_by(WebhookEndpoint.id)).scalars()
+    return {"items": list(rows)}
+
+
+@blp.route("/webhooks/<int:endpoint_id>", methods=["DELETE"])
+@require(Role.SITE)
+@blp.doc(security=SITE)
+@blp.response(204)
+def delete_webhook(endpoint_id: int) -> None:
+    """Deactivate an endpoint: nothing more is sent to it."""
+    deactivate_endpoint(current_key().site or "", endpoint_id)
+
+
+@blp.route("/admin/deliveries", methods=["GET"])
+@require(Role.ADMIN)
+@blp.doc(security=ADMIN)
+@blp.arguments(DeliveryArgsSchema, location="query")
+@blp.response(200, DeliveryPageSchema)
+def list_deliveries(args: dict[str, Any]) -> dict[str, Any]:
+    """Deliveries in a state (default `dead`: the dead letters), oldest first, with last error."""
+    limit = args["limit"]
+    stmt = _deliveries().where(Delivery.state == args["state"]).order_by(Delivery.id)
+    if args.get("cursor"):
+        (after,) = decode(args["cursor"], (int,))
+        stmt = stmt.where(Delivery.id > after)
+    rows = db.session.execute(stmt.limit(limit + 1)).all()
+    items = [_delivery_view(*row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return {"items": items, "next_cursor": encode([items[-1]["id"]]) if more else None}
+
+
+@blp.route("/admin/deliveries/<int:delivery_id>/retry", methods=["POST"])
+@require(Role.ADMIN)
+@blp.doc(security=ADMIN)
+@blp.response(200, DeliverySchema)
+@blp.alt_response(409, description="The delivery is not dead, or its endpoint is deactivated.")
+def retry_delivery(delivery_id: int) -> dict[str, Any]:
+    """Put a dead delivery back in the queue (due now, attempts from zero)."""
+    return retry_dead(delivery_id)

@@ -1,0 +1,64 @@
+"""The ``model`` command group through click's CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from click.testing import CliRunner
+
+from classifier.cli import model
+
+
+def test_train_evaluate_and_score(tiny_csv, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "m"
+    result = runner.invoke(model, ["train", "--data", str(tiny_csv), "--out", str(out),
+                                   "--n-bits", "16"])
+    assert result.exit_code == 0, result.output
+    assert "featurising" in result.output and (out / "manifest.json").is_file()
+
+    report_dir = tmp_path / "report"
+    result = runner.invoke(model, ["evaluate", "--model", str(out), "--data", str(tiny_csv),
+                                   "--thresholds", "0.5,0.9", "--out", str(report_dir)])
+    assert result.exit_code == 0, result.output
+    assert "ROC AUC" in result.output
+    for name in ("abuse_roc.png", "abuse_pr.png", "spam_roc.png", "spam_pr.png"):
+        assert (report_dir / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = json.loads((report_dir / "report.json").read_text())
+    assert set(report["metrics"]["abuse"]["at"]) == {"0.5", "0.9"}
+
+    scored = tmp_path / "scored.csv"
+    result = runner.invoke(model, ["score", "--model", str(out), "--input", str(tiny_csv),
+                                   "--output", str(scored), "--explain"])
+    assert result.exit_code == 0, result.output
+    with scored.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {"text", "abuse", "score_abuse", "score_spam", "terms"} <= set(rows[0])
+    assert all(0.0 <= float(r["score_abuse"]) <= 1.0 for r in rows)
+
+
+def test_train_with_label_as(tmp_path):
+    data = tmp_path / "generic.csv"
+    lines = ["text,label"] + [f"you moron number {i},1" for i in range(12)]
+    lines += [f"nice report number {i},0" for i in range(12)]
+    data.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(model, ["train", "--data", str(data), "--label-as", "abuse",
+                                        "--out", str(tmp_path / "m"), "--n-bits", "12"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert manifest["labels"] == ["abuse"]
+
+
+def test_train_says_clearly_when_public_data_is_absent(tmp_path):
+    result = CliRunner().invoke(model, ["train", "--data-dir", str(tmp_path / "absent"),
+                                        "--out", str(tmp_path / "m")])
+    assert result.exit_code != 0
+    assert "public training data not found" in result.output
+
+
+def test_load_errors_are_messages_not_tracebacks(tiny_csv, tmp_path):
+    result = CliRunner().invoke(model, ["score", "--model", str(tmp_path), "--input",
+                                        str(tiny_csv), "--output", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2
+    assert "not a model artifact" in result.output

@@ -1,0 +1,61 @@
+"""Hashed features: stable across processes, blind to evasions, equal on both code paths."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier.features import DENSE_NAMES, HashedFeaturizer
+
+F = HashedFeaturizer(n_bits=18)
+
+
+def hashed(text: str) -> np.ndarray:
+    row = F.transform([text])
+    return row[:, : 1 << F.n_bits].toarray()
+
+
+@pytest.mark.parametrize("evasion", ["1d10t", "іdіot", "ＩＤＩＯＴ", "i\u200bdiot", "ìdìot"])
+def test_evasions_give_the_hashed_features_of_the_plain_word(evasion):
+    assert np.array_equal(hashed(f"you {evasion}"), hashed("you idiot"))
+
+
+def test_hashing_does_not_depend_on_the_process():
+    """Python's hash() is randomised per process; ours must not be."""
+    code = ("from classifier.features import HashedFeaturizer as H;"
+            "print(H(n_bits=18).features('stable hashing, please').char_index[:20].tolist())")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env={"PYTHONHASHSEED": seed, "PATH": ""},
+                           cwd=str(Path(__file__).parents[2])).stdout
+            for seed in ("1", "2")}
+    assert len(runs) == 1
+    assert runs.pop().strip() == str(F.features("stable hashing, please").char_index[:20].tolist())
+
+
+def test_matrix_row_matches_the_single_text_path():
+    text = "Visit www.example.com NOW!!! 0800123456 you fool"
+    row = F.transform([text]).toarray()[0]
+    f = F.features(text)
+    expected = np.zeros(F.n_features)
+    np.add.at(expected, f.char_index, f.char_scale)
+    np.add.at(expected, f.word_index, f.word_scale)
+    expected[1 << F.n_bits:] = f.dense
+    assert np.allclose(row, expected, atol=1e-6)
+    assert len(f.dense) == len(DENSE_NAMES)
+    assert len(f.char_middles()) == len(f.char_index)
+
+
+@pytest.mark.parametrize("text", ["", " ", "a", "!!", "😀😀😀", "x" * 5000])
+def test_any_text_featurises(text):
+    matrix = F.transform([text])
+    assert matrix.shape == (1, F.n_features)
+    assert np.all(np.isfinite(matrix.data))
+
+
+def test_signals_see_links_and_capitals():
+    f = F.features("BUY NOW at http://www.shop.example.com")
+    assert f.dense[0] > 0 and f.dense[1] > 0.9

@@ -1,0 +1,68 @@
+"""Training: separates a small labelled set, calibrates sensibly, is reproducible."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from classifier import DataError, train_from_rows
+from classifier.data import read_rows
+
+from .conftest import TINY_PARAMS, tiny_rows
+
+
+def test_trained_model_separates_unseen_rows(tiny_model):
+    unseen = tiny_rows(120, seed=7)
+    scores = tiny_model.score_batch([text for text, _ in unseen])
+    for label in ("abuse", "spam"):
+        y = [labels[label] for _, labels in unseen]
+        assert roc_auc_score(y, [s[label] for s in scores]) > 0.9
+
+
+def test_held_out_scores_are_not_all_pushed_to_zero_or_one(tiny_model):
+    unseen = tiny_rows(120, seed=8)
+    abuse = np.array([s["abuse"] for s in tiny_model.score_batch([t for t, _ in unseen])])
+    assert 0.05 < abuse.mean() < 0.95
+    assert np.mean((abuse > 0.02) & (abuse < 0.98)) > 0.1
+    metrics = tiny_model.manifest["metrics"]["abuse"]
+    assert metrics["calibration_is_heldout"]
+    assert metrics["share_below_0.01"] + metrics["share_above_0.99"] < 1.0
+
+
+def test_training_is_reproducible():
+    a = train_from_rows(tiny_rows(90), params=TINY_PARAMS)
+    b = train_from_rows(tiny_rows(90), params=TINY_PARAMS)
+    assert a.version == b.version
+    assert a.manifest["data"]["sha256"] == b.manifest["data"]["sha256"]
+
+
+def test_progress_is_reported():
+    stages = []
+    train_from_rows(tiny_rows(60), params=TINY_PARAMS, progress=stages.append)
+    assert stages[0].startswith("featurising") and stages[-1] == "done"
+
+
+def test_rows_missing_a_label_only_train_the_others():
+    rows = [(t, {"abuse": y["abuse"]}) for t, y in tiny_rows(60)]
+    model = train_from_rows(rows, params=TINY_PARAMS)
+    assert model.labels == ("abuse",)
+
+
+def test_one_class_label_is_a_clear_error():
+    rows = [(t, {"abuse": 1}) for t, _ in tiny_rows(30)]
+    with pytest.raises(DataError, match="2 rows of each class"):
+        train_from_rows(rows, params=TINY_PARAMS)
+
+
+def test_read_rows_csv_jsonl_and_label_as(tmp_path):
+    (tmp_path / "a.csv").write_text('text,label\n"hi, there",0\nidiot,1\n', encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"text": "x", "spam": 1, "abuse": null}\n\n')
+    assert read_rows(tmp_path / "a.csv", label_as="abuse") == [("hi, there", {"abuse": 0}),
+                                                              ("idiot", {"abuse": 1})]
+    assert read_rows(tmp_path / "b.jsonl") == [("x", {"spam": 1})]
+    with pytest.raises(DataError, match="--label-as"):
+        read_rows(tmp_path / "a.csv")
+    (tmp_path / "c.csv").write_text("text,abuse\nx,maybe\n")
+    with pytest.raises(DataError, match="0 or 1"):
+        read_rows(tmp_path / "c.csv")

@@ -1,0 +1,259 @@
+"""The events feed, webhook endpoints and the admins' dead-letter list, through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from tests.conftest import auth
+from tests.service.test_review import hold
+
+RECEIVER = "http://127.0.0.1:9/hook"
+
+
+def mount(app: Flask) -> None:
+    """Mount the events blueprint and the webhooks CLI, as ``create_app`` will."""
+    from service import events, webhooks
+
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    if "events" not in app.blueprints:
+        api.register_blueprint(events.blp)
+    if "adminKey" not in api.spec.to_dict().get("components", {}).get("securitySchemes", {}):
+        api.spec.components.security_scheme("adminKey", {"type": "http", "scheme": "bearer"})
+    if "webhooks" not in app.cli.commands:
+        app.cli.add_command(webhooks.webhooks)
+    app.config.update(EVENTS_FEED_LAG_SECONDS=0, WEBHOOK_MAX_ATTEMPTS=3,
+                      WEBHOOK_BACKOFF_SECONDS=1, WEBHOOK_BACKOFF_CAP_SECONDS=60,
+                      WEBHOOK_TIMEOUT_SECONDS=0.5)
+
+
+@pytest.fixture(autouse=True)
+def _mounted(app: Flask) -> None:
+    mount(app)
+
+
+@pytest.fixture
+def admin_key(app: Flask) -> str:
+    from service.keys import create_key
+    from service.models import Role
+
+    with app.app_context():
+        return create_key(Role.ADMIN, label="test admin").secret
+
+
+def decide(client: FlaskClient, key: str, comment_id: int, action: str) -> None:
+    response = client.post(f"/v1/review/comments/{comment_id}/decision",
+                           json={"action": action}, headers=auth(key))
+    assert response.status_code == 200, response.get_json()
+
+
+def register(client: FlaskClient, key: str, url: str = RECEIVER, **fields: Any) -> dict[str, Any]:
+    response = client.post("/v1/webhooks", json={"url": url, **fields}, headers=auth(key))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def feed(client: FlaskClient, key: str, **query: Any) -> dict[str, Any]:
+    response = client.get("/v1/events", query_string=query, headers=auth(key))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+# -- the feed ------------------------------------------------------------------------------
+
+def test_decisions_are_events_in_order_paged_and_scoped_to_the_site(
+        client: FlaskClient, site_key: str, other_site_key: str, moderator_key: str) -> None:
+    a, b, c = (hold(client, site_key, body=f"Read https://a.example https://b.example "
+                    f"https://c.example {i}")["id"] for i in range(3))
+    theirs = hold(client, other_site_key)["id"]
+    decide(client, moderator_key, b, "reject")
+    decide(client, moderator_key, theirs, "approve")
+    decide(client, moderator_key, a, "approve")
+    decide(client, moderator_key, c, "approve")
+
+    first = feed(client, site_key, limit=2)
+    assert [(e["type"], e["comment"]["id"]) for e in first["items"]] == [
+        ("comment.rejected", b), ("comment.published", a)]
+    assert first["has_more"] is True
+    second = feed(client, site_key, limit=2, after=first["next_cursor"])
+    assert [(e["type"], e["comment"]["id"]) for e in second["items"]] == [
+        ("comment.published", c)]
+    assert second["has_more"] is False
+    # the last page still gives a cursor: the poller keeps it and asks again later
+    assert feed(client, site_key, after=second["next_cursor"]) == {
+        "items": [], "has_more": False, "next_cursor": second["next_cursor"]}
+
+    event = second["items"][0]
+    assert event["site"] == "news"
+    assert event["comment"]["visible"] is True and event["comment"]["status"] == "published"
+    assert event["comment"]["thread"] == "article-42"
+    assert event["id"] and event["created_at"]
+    rejected = first["items"][0]["comment"]
+    assert rejected["visible"] is False and rejected["reasons"][0]["rule"] == "many-links"
+    ids = [e["id"] for e in first["items"] + second["items"]]
+    assert len(set(ids)) == 3
+
+    other = feed(client, other_site_key)
+    assert [(e["comment"]["id"], e["site"]) for e in other["items"]] == [(theirs, "other")]
+
+
+def test_the_feed_starts_empty_without_a_cursor(client: FlaskClient, site_key: str) -> None:
+    assert feed(client, site_key) == {"items": [], "has_more": False, "next_cursor": None}
+
+
+def test_the_feed_holds_back_events_younger_than_the_lag(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    decide(client, moderator_key, hold(client, site_key)["id"], "approve")
+    app.config["EVENTS_FEED_LAG_SECONDS"] = 60
+    assert feed(client, site_key)["items"] == []
+    app.config["EVENTS_FEED_LAG_SECONDS"] = 0
+    assert len(feed(client, site_key)["items"]) == 1
+
+
+@pytest.mark.parametrize(("query", "status", "field"), [
+    ({"after": "not-a-cursor"}, 400, "cursor"),
+    ({"limit": 0}, 422, "limit"),
+    ({"limit": 201}, 422, "limit"),
+    ({"limit": "x"}, 422, "limit"),
+])
+def test_bad_feed_queries_are_problems(client: FlaskClient, site_key: str, query: dict[str, Any],
+                                       status: int, field: str) -> None:
+    response = client.get("/v1/events", query_string=query, headers=auth(site_key))
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    assert field in response.get_json()["errors"]
+
+
+# -- webhook endpoints ---------------------------------------------------------------------
+
+def test_register_list_and_delete_endpoints(client: FlaskClient, site_key: str,
+                                            other_site_key: str) -> None:
+    generated = register(client, site_key)
+    assert generated["secret"].startswith("whsec_") and len(generated["secret"]) > 40
+    assert generated["url"] == RECEIVER and generated["active"] is True
+    chosen = register(client, site_key, "https://news.example/hooks", secret="s" * 32)
+    assert chosen["secret"] == "s" * 32
+    register(client, other_site_key, "https://other.example/hook")
+
+    listed = client.get("/v1/webhooks", headers=auth(site_key)).get_json()["items"]
+    assert [e["id"] for e in listed] == [generated["id"], chosen["id"]]
+    assert all("secret" not in e for e in listed)
+
+    assert client.delete(f"/v1/webhooks/{generated['id']}",
+                         headers=auth(other_site_key)).status_code == 404
+    response = client.delete(f"/v1/webhooks/{generated['id']}", headers=auth(site_key))
+    assert response.status_code == 204
+    listed = client.get("/v1/webhooks", headers=auth(site_key)).get_json()["items"]
+    assert [e["id"] for e in listed] == [chosen["id"]]
+    missing = client.delete("/v1/webhooks/999999", headers=auth(site_key))
+    assert missing.status_code == 404
+    assert missing.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({}, "url"),
+    ({"url": "ftp://news.example/hook"}, "url"),
+    ({"url": "javascript:alert(1)"}, "url"),
+    ({"url": "not a url"}, "url"),
+    ({"url": "https://news.example/" + "x" * 2000}, "url"),
+    ({"url": "https://news.example/hook", "secret": "short"}, "secret"),
+])
+def test_bad_endpoints_are_422(client: FlaskClient, site_key: str, body: dict[str, Any],
+                               field: str) -> None:
+    response = client.post("/v1/webhooks", json=body, headers=auth(site_key))
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert field in response.get_json()["errors"]
+
+
+def test_a_site_has_a_limited_number_of_endpoints(client: FlaskClient, site_key: str) -> None:
+    from service.events import MAX_ENDPOINTS_PER_SITE
+
+    for i in range(MAX_ENDPOINTS_PER_SITE):
+        register(client, site_key, f"https://news.example/hook/{i}")
+    response = client.post("/v1/webhooks", json={"url": RECEIVER}, headers=auth(site_key))
+    assert response.status_code == 409
+    assert response.get_json()["type"].endswith("too-many-endpoints")
+
+
+def test_a_decision_queues_one_delivery_per_active_endpoint_and_delete_cancels_them(
+        app: Flask, client: FlaskClient, site_key: str, other_site_key: str,
+        moderator_key: str) -> None:
+    from service.extensions import db
+    from service.models import Delivery
+
+    kept = register(client, site_key, "https://news.example/a")
+    dropped = register(client, site_key, "https://news.example/b")
+    register(client, other_site_key, "https://other.example/hook")
+    decide(client, moderator_key, hold(client, site_key)["id"], "approve")
+    assert client.delete(f"/v1/webhooks/{dropped['id']}", headers=auth(site_key)).status_code \
+        == 204
+    with app.app_context():
+        rows = {d.endpoint_id: d.state for d in db.session.execute(select(Delivery)).scalars()}
+    assert rows == {kept["id"]: "pending", dropped["id"]: "cancelled"}
+
+
+# -- keys and roles ------------------------------------------------------------------------
+
+ENDPOINTS = [
+    ("get", "/v1/events", "site"),
+    ("post", "/v1/webhooks", "site"),
+    ("get", "/v1/webhooks", "site"),
+    ("delete", "/v1/webhooks/1", "site"),
+    ("get", "/v1/admin/deliveries", "admin"),
+    ("post", "/v1/admin/deliveries/1/retry", "admin"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "role"), ENDPOINTS)
+def test_missing_or_wrong_key_is_401(client: FlaskClient, method: str, path: str,
+                                     role: str) -> None:
+    for headers in ({}, auth("cm_000000000000_wrong")):
+        response = getattr(client, method)(path, json={}, headers=headers)
+        assert response.status_code == 401
+        assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize(("method", "path", "role"), ENDPOINTS)
+def test_key_of_the_wrong_role_is_403(client: FlaskClient, site_key: str, moderator_key: str,
+                                      admin_key: str, method: str, path: str,
+                                      role: str) -> None:
+    wrong = [moderator_key, admin_key] if role == "site" else [site_key, moderator_key]
+    for key in wrong:
+        response = getattr(client, method)(path, json={}, headers=auth(key))
+        assert response.status_code == 403
+        assert response.get_json()["type"].endswith("wrong-role")
+
+
+# -- dead letters, for admins --------------------------------------------------------------
+
+def test_admin_delivery_list_and_retry_errors(client: FlaskClient, site_key: str,
+                                              moderator_key: str, admin_key: str) -> None:
+    assert client.get("/v1/admin/deliveries", headers=auth(admin_key)).get_json() == {
+        "items": [], "next_cursor": None}
+    bad = client.get("/v1/admin/deliveries", query_string={"state": "lost"},
+                     headers=auth(admin_key))
+    assert bad.status_code == 422 and "state" in bad.get_json()["errors"]
+    assert client.post("/v1/admin/deliveries/999999/retry",
+                       headers=auth(admin_key)).status_code == 404
+
+    register(client, site_key)
+    decide(client, moderator_key, hold(client, site_key)["id"], "approve")
+    pending = client.get("/v1/admin/deliveries", query_string={"state": "pending"},
+                         headers=auth(admin_key)).get_json()["items"]
+    assert len(pending) == 1 and pending[0]["event_type"] == "comment.published"
+    response = client.post(f"/v1/admin/deliveries/{pending[0]['id']}/retry",
+                           headers=auth(admin_key))
+    assert response.status_code == 409
+    assert response.get_json()["type"].endswith("not-dead")
+
+
+def test_the_openapi_document_lists_the_new_paths(client: FlaskClient) -> None:
+    paths = client.get("/openapi.json").get_json()["paths"]
+    for path in ("/v1/events", "/v1/webhooks", "/v1/webhooks/{endpoint_id}",
+                 "/v1/admin/deliveries", "/v1/admin/deliveries/{delivery_id}/retry"):
+        assert path in paths

@@ -1,0 +1,83 @@
+"""Rate limits (429 with Retry-After) and the Prometheus metrics endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import auth
+from tests.service.test_submit import GOOD
+
+
+@pytest.fixture
+def limited_app(_migrated: str, policy_dir: Path) -> Iterator[Flask]:
+    from service import create_app
+    from service.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _migrated, "TESTING": True,
+                      "POLICY_DIR": str(policy_dir), "RATELIMIT_ENABLED": True,
+                      "RATELIMIT_STORAGE_URI": "memory://",
+                      "RATELIMIT_SUBMIT_PER_IP": "3 per minute",
+                      "RATELIMIT_SUBMIT_PER_KEY": "5 per minute",
+                      "RATELIMIT_REVIEW_PER_KEY": "2 per minute"})
+    yield app
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.engine.dispose()
+
+
+def _key(app: Flask, role: str, site: str | None = "news") -> str:
+    from service.keys import create_key
+    from service.models import Role
+
+    with app.app_context():
+        return create_key(Role(role), site=site).secret
+
+
+def test_submissions_are_limited_per_reader_ip_and_per_key(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    key = _key(limited_app, "site")
+    codes = [client.post("/v1/comments", json={**GOOD, "body": f"Point {i} here.",
+                                               "ip": "192.0.2.9"}, headers=auth(key)
+                         ).status_code for i in range(4)]
+    assert codes == [201, 201, 201, 429]
+    # another reader on the same site is not blocked by the first one's limit
+    other = client.post("/v1/comments", json={**GOOD, "ip": "192.0.2.10"}, headers=auth(key))
+    assert other.status_code == 201
+    limited = client.post("/v1/comments", json={**GOOD, "ip": "192.0.2.11"}, headers=auth(key))
+    limited = client.post("/v1/comments", json={**GOOD, "ip": "192.0.2.12"}, headers=auth(key))
+    assert limited.status_code == 429  # the site key's 5 per minute are used up
+    assert limited.mimetype == "application/problem+json"
+    assert int(limited.headers["Retry-After"]) > 0
+    assert limited.get_json()["status"] == 429
+
+
+def test_review_calls_are_limited_per_moderator_key(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    first, second = _key(limited_app, "moderator", None), _key(limited_app, "moderator", None)
+    codes = [client.get("/v1/review/queue", headers=auth(first)).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert client.get("/v1/review/queue", headers=auth(second)).status_code == 200
+
+
+def test_metrics_count_requests_decisions_and_queue(client: FlaskClient, site_key: str) -> None:
+    client.post("/v1/comments", json=GOOD, headers=auth(site_key))
+    client.post("/v1/comments", json={**GOOD, "body": "http://a.example http://b.example "
+                                      "http://c.example"}, headers=auth(site_key))
+    client.post("/v1/comments", json={"thread": "x"}, headers=auth(site_key))
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert ('moderation_http_requests_total{endpoint="/v1/comments",method="POST",status="422"}'
+            in text)
+    assert 'moderation_decisions_total{status="pending"}' in text
+    assert 'moderation_rule_matches_total{action="hold",rule="many-links"}' in text
+    assert "moderation_classifier_seconds_bucket" in text
+    assert 'moderation_queue_size{status="pending"} 1.0' in text
+    assert "moderation_http_request_duration_seconds_bucket" in text

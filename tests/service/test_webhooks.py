@@ -1,0 +1,395 @@
+"""Webhook delivery against a real HTTP receiver on 127.0.0.1: signatures, retries, dead
+letters, several workers at once.  The worker is driven with ``deliver_due(now=...)``."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from service.webhooks import Settings, backoff_seconds, sign, verify_signature
+from tests.conftest import auth
+from tests.service.test_events import decide, feed, mount, register
+from tests.service.test_review import LINKS, hold
+
+SECRET = "receiver-secret-0123456789"
+TIMEOUT = 0.5  # WEBHOOK_TIMEOUT_SECONDS set by mount()
+
+
+@pytest.fixture(autouse=True)
+def _mounted(app: Flask) -> None:
+    mount(app)
+
+
+@pytest.fixture
+def admin_key(app: Flask) -> str:
+    from service.keys import create_key
+    from service.models import Role
+
+    with app.app_context():
+        return create_key(Role.ADMIN, label="test admin").secret
+
+
+class Receiver:
+    """An HTTP server that answers each POST as its plan says: ``200``, ``500``, ``302`` or
+    ``"timeout"`` (answers only after the sender gave up); then ``default``."""
+
+    def __init__(self, plan: list[int | str], default: int | str = 200,
+                 delay: float = 0.0) -> None:
+        self.plan, self.default, self.delay = list(plan), default, delay
+        self.received: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self.closing = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    answer = receiver.plan.pop(0) if receiver.plan else receiver.default
+                    receiver.received.append({"headers": dict(self.headers), "body": body,
+                                              "answer": answer})
+                if receiver.delay:
+                    receiver.closing.wait(receiver.delay)
+                if answer == "timeout":
+                    receiver.closing.wait(TIMEOUT * 3)
+                    answer = 200
+                try:
+                    self.send_response(int(answer))
+                    if answer == 302:
+                        self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+                    self.send_header("Content-Length", "4")
+                    self.end_headers()
+                    self.wfile.write(b"done")
+                except OSError:
+                    pass  # the sender timed out and closed the connection
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/hooks/moderation"
+
+    def accepted(self) -> list[dict[str, Any]]:
+        return [r for r in self.received if r["answer"] == 200]
+
+    def close(self) -> None:
+        self.closing.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Callable[..., Receiver]]:
+    made: list[Receiver] = []
+
+    def make(plan: list[int | str] | None = None, **kwargs: Any) -> Receiver:
+        made.append(Receiver(plan or [], **kwargs))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.close()
+
+
+def run(app: Flask, now: datetime, limit: int = 100) -> Any:
+    from service.webhooks import deliver_due
+
+    with app.app_context():
+        return deliver_due(limit, now=now)
+
+
+def deliveries(app: Flask) -> list[Any]:
+    from service.extensions import db
+    from service.models import Delivery
+
+    with app.app_context():
+        rows = list(db.session.execute(select(Delivery).order_by(Delivery.id)).scalars())
+        db.session.expunge_all()
+        return rows
+
+
+def decided_events(client: FlaskClient, site_key: str, moderator_key: str, n: int) -> list[str]:
+    """Hold and decide ``n`` comments; return their event ids from the feed."""
+    for i in range(n):
+        comment_id = hold(client, site_key, body=f"{LINKS} {i}")["id"]
+        decide(client, moderator_key, comment_id, "approve" if i % 2 else "reject")
+    events = feed(client, site_key)["items"]
+    assert len(events) == n
+    return [e["id"] for e in events]
+
+
+def later(seconds: float) -> datetime:
+    from service.models import utcnow
+
+    return utcnow() + timedelta(seconds=seconds)
+
+
+# -- signatures and backoff ----------------------------------------------------------------
+
+def test_signature_verifies_and_rejects_tampering_and_replays() -> None:
+    body = b'{"id":"e1"}'
+    header = sign(SECRET, body, 1_800_000_000)
+    assert verify_signature(SECRET, body, header, now=1_800_000_100)
+    assert not verify_signature(SECRET, body + b" ", header, now=1_800_000_100)
+    assert not verify_signature("another-secret", body, header, now=1_800_000_100)
+    assert not verify_signature(SECRET, body, header, now=1_800_001_000)  # too old: a replay
+    assert not verify_signature(SECRET, body, "v1=abc", now=1_800_000_000)
+    # during a secret rotation a header may carry two signatures
+    rotated = header + "," + sign("old-secret", body, 1_800_000_000).split(",")[1]
+    assert verify_signature("old-secret", body, rotated, now=1_800_000_000)
+
+
+def test_backoff_doubles_with_jitter_up_to_the_cap() -> None:
+    settings = Settings(backoff_seconds=10, backoff_cap_seconds=300)
+    rng = random.Random(7)
+    for failures, ceiling in ((1, 10), (2, 20), (3, 40), (5, 160), (6, 300), (30, 300)):
+        delays = [backoff_seconds(failures, settings, rng) for _ in range(50)]
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(set(delays)) > 1
+
+
+def test_settings_come_from_the_config_and_bad_values_fail_fast() -> None:
+    assert Settings.from_config({}) == Settings()
+    assert Settings.from_config({"WEBHOOK_MAX_ATTEMPTS": "3"}).max_attempts == 3
+    for bad in ({"WEBHOOK_MAX_ATTEMPTS": "many"}, {"WEBHOOK_TIMEOUT_SECONDS": 0}):
+        with pytest.raises(RuntimeError):
+            Settings.from_config(bad)
+
+
+# -- delivery ------------------------------------------------------------------------------
+
+def test_failures_and_a_timeout_are_retried_until_every_event_arrives(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    app.config["WEBHOOK_BACKOFF_SECONDS"] = 30
+    hook = receiver([500, 500, "timeout"])
+    register(client, site_key, hook.url, secret=SECRET)
+    uids = decided_events(client, site_key, moderator_key, 3)
+
+    first = run(app, later(0))
+    assert (first.claimed, first.delivered, first.retrying) == (3, 0, 3)
+    assert run(app, later(10)).claimed == 0  # not due yet: backoff
+    second = run(app, later(600))
+    assert (second.claimed, second.delivered) == (3, 3)
+    assert run(app, later(7200)).claimed == 0  # nothing left
+
+    assert [r["answer"] for r in hook.received] == [500, 500, "timeout", 200, 200, 200]
+    by_uid: dict[str, list[dict[str, Any]]] = {}
+    for request in hook.received:
+        headers = request["headers"]
+        assert verify_signature(SECRET, request["body"], headers["X-Moderation-Signature"])
+        assert headers["Content-Type"] == "application/json"
+        payload = json.loads(request["body"])
+        assert payload["id"] == headers["X-Moderation-Event-Id"]
+        assert payload["type"] == headers["X-Moderation-Event-Type"]
+        by_uid.setdefault(payload["id"], []).append(request)
+    assert sorted(by_uid) == sorted(uids)  # every event arrived, none invented
+    for attempts in by_uid.values():  # same id and body on the retry; it was accepted
+        assert [a["answer"] for a in attempts][-1] == 200
+        assert len({a["body"] for a in attempts}) == 1
+        assert [a["headers"]["X-Moderation-Attempt"] for a in attempts] == ["1", "2"]
+
+    rows = deliveries(app)
+    assert [(d.state, d.attempts, d.last_status, d.last_error) for d in rows] == [
+        ("delivered", 2, 200, None)] * 3
+    assert all(d.delivered_at is not None for d in rows)
+
+
+def test_errors_are_recorded_and_a_redirect_is_not_followed(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    hook = receiver([302, "timeout", 500])
+    register(client, site_key, hook.url, secret=SECRET)
+    decided_events(client, site_key, moderator_key, 1)
+    for step, (state, status, error) in enumerate([("pending", 302, "HTTP 302"),
+                                                   ("pending", None, "TimeoutError"),
+                                                   ("dead", 500, "HTTP 500: done")]):
+        assert run(app, later(3600 * step)).claimed == 1
+        (row,) = deliveries(app)
+        assert (row.state, row.last_status) == (state, status)
+        assert error in row.last_error
+    assert len(hook.received) == 3  # nothing went to the Location of the redirect
+
+
+def test_always_failing_endpoint_goes_dead_and_an_admin_requeues_it(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str, admin_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    hook = receiver(default=500)
+    endpoint = register(client, site_key, hook.url, secret=SECRET)
+    (uid,) = decided_events(client, site_key, moderator_key, 1)
+    outcomes = [run(app, later(3600 * step)) for step in range(4)]  # WEBHOOK_MAX_ATTEMPTS=3
+    assert [(s.retrying, s.dead) for s in outcomes] == [(1, 0), (1, 0), (0, 1), (0, 0)]
+    assert len(hook.received) == 3
+
+    dead = client.get("/v1/admin/deliveries", headers=auth(admin_key)).get_json()
+    (item,) = dead["items"]
+    assert item["state"] == "dead" and item["attempts"] == 3
+    assert item["last_status"] == 500 and item["last_error"].startswith("HTTP 500")
+    assert item["event_id"] == uid and item["site"] == "news"
+    assert item["endpoint_id"] == endpoint["id"] and item["url"] == hook.url
+
+    hook.default = 200  # the site fixed its receiver
+    retried = client.post(f"/v1/admin/deliveries/{item['id']}/retry", headers=auth(admin_key))
+    assert retried.status_code == 200
+    assert retried.get_json()["state"] == "pending" and retried.get_json()["attempts"] == 0
+    again = client.post(f"/v1/admin/deliveries/{item['id']}/retry", headers=auth(admin_key))
+    assert again.status_code == 409
+
+    assert run(app, later(0)).delivered == 1
+    assert [json.loads(r["body"])["id"] for r in hook.received] == [uid] * 4
+    assert client.get("/v1/admin/deliveries", headers=auth(admin_key)).get_json()["items"] == []
+    delivered = client.get("/v1/admin/deliveries", query_string={"state": "delivered"},
+                           headers=auth(admin_key)).get_json()["items"]
+    assert [d["id"] for d in delivered] == [item["id"]]
+    assert_retry_audited(app, item["id"])
+
+
+def assert_retry_audited(app: Flask, delivery_id: int) -> None:
+    from service.extensions import db
+    from service.models import AuditEntry
+
+    with app.app_context():
+        entry = db.session.execute(
+            select(AuditEntry).where(AuditEntry.action == "webhook.retry")).scalar_one()
+        assert entry.actor.startswith("test admin#")
+        assert entry.detail["delivery_id"] == delivery_id
+
+
+def test_a_dead_delivery_of_a_deleted_endpoint_is_not_requeued(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str, admin_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    hook = receiver(default=500)
+    endpoint = register(client, site_key, hook.url, secret=SECRET)
+    decided_events(client, site_key, moderator_key, 1)
+    for step in range(3):
+        run(app, later(3600 * step))
+    client.delete(f"/v1/webhooks/{endpoint['id']}", headers=auth(site_key))
+    (row,) = deliveries(app)
+    assert row.state == "dead"
+    response = client.post(f"/v1/admin/deliveries/{row.id}/retry", headers=auth(admin_key))
+    assert response.status_code == 409
+    assert response.get_json()["type"].endswith("endpoint-inactive")
+
+
+def test_a_deactivated_endpoint_gets_nothing_more(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    hook = receiver()
+    endpoint = register(client, site_key, hook.url, secret=SECRET)
+    decided_events(client, site_key, moderator_key, 2)
+    client.delete(f"/v1/webhooks/{endpoint['id']}", headers=auth(site_key))
+    assert run(app, later(0)).claimed == 0
+    assert hook.received == []
+    assert len(feed(client, site_key)["items"]) == 2  # the feed still has them
+
+
+# -- leases and several workers ------------------------------------------------------------
+
+def test_two_workers_at_once_deliver_each_event_once(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
+        receiver: Callable[..., Receiver], monkeypatch: pytest.MonkeyPatch) -> None:
+    from service import webhooks
+
+    monkeypatch.setattr(webhooks, "CLAIM_CHUNK", 2)  # small leases, so the workers interleave
+    hook = receiver(delay=0.05)
+    register(client, site_key, hook.url, secret=SECRET)
+    uids = decided_events(client, site_key, moderator_key, 8)
+    start = threading.Barrier(2)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                results.append(webhooks.deliver_due(100))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    received = [r["headers"]["X-Moderation-Event-Id"] for r in hook.received]
+    assert sorted(received) == sorted(uids)  # each once: none lost, none twice
+    assert sum(r.delivered for r in results) == 8
+    assert all(r.claimed > 0 for r in results)  # both took part
+    assert {d.state for d in deliveries(app)} == {"delivered"}
+
+
+def test_a_lapsed_lease_is_taken_over_and_the_late_worker_cannot_undo_it(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    """A worker that stalls past its lease: another sends again (at least once), and the
+    first one's late failure does not reschedule what the second is doing."""
+    from service.webhooks import Outcome, claim_due, record
+
+    register(client, site_key, "http://127.0.0.1:9/unused", secret=SECRET)
+    decided_events(client, site_key, moderator_key, 1)
+    settings = Settings(timeout_seconds=1)
+    with app.app_context():
+        (stalled,) = claim_due(10, later(0), settings)
+        assert claim_due(10, later(1), settings) == []  # leased
+        (taker,) = claim_due(10, later(settings.lease.total_seconds() + 1), settings)
+        assert (stalled.attempt, taker.attempt) == (1, 2)
+        assert stalled.body == taker.body and stalled.event_uid == taker.event_uid
+        record(stalled, Outcome(False, 500, "HTTP 500"), later(0), settings)
+    (row,) = deliveries(app)
+    assert row.attempts == 2 and row.last_error is None  # the late failure was ignored
+    with app.app_context():
+        record(taker, Outcome(True, 204), later(0), settings)
+    assert deliveries(app)[0].state == "delivered"
+
+
+# -- the worker loop and its command -------------------------------------------------------
+
+def test_the_cli_runs_one_pass(app: Flask, client: FlaskClient, site_key: str,
+                               moderator_key: str, receiver: Callable[..., Receiver]) -> None:
+    hook = receiver()
+    register(client, site_key, hook.url, secret=SECRET)
+    decided_events(client, site_key, moderator_key, 2)
+    result = app.test_cli_runner().invoke(args=["webhooks", "run", "--once", "--batch", "5"])
+    assert result.exit_code == 0, result.output
+    assert "delivered 2" in result.output
+    assert len(hook.received) == 2
+
+
+def test_the_worker_stops_on_sigint_and_gives_back_unsent_leases(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    from service.webhooks import run_worker
+
+    hook = receiver(delay=0.3)
+    register(client, site_key, hook.url, secret=SECRET)
+    decided_events(client, site_key, moderator_key, 4)
+    before = signal.getsignal(signal.SIGINT)
+    timer = threading.Timer(0.15, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    stats = run_worker(app, interval=0.05, batch=100)  # returns only once stopped
+    timer.join()
+    assert signal.getsignal(signal.SIGINT) is before
+    assert (stats.delivered, stats.released) == (1, 3)  # the send under way finished
+    states = sorted((d.state, d.attempts) for d in deliveries(app))
+    assert states == [("delivered", 1)] + [("pending", 0)] * 3
+    assert len(hook.received) == 1
