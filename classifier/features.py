@@ -2,8 +2,9 @@
 
 The same :class:`HashedFeaturizer` turns text into features when a model is trained and
 when it scores, so the two cannot drift.  Text is first put through ``textnorm.normalize``
-(case, look-alike letters, leetspeak, repeated characters), so ``1d10t`` and ``іdіot``
-(Cyrillic) give the features of ``idiot``.
+(case, look-alike letters, leetspeak, repeated characters), and letters spelt out one by
+one (``i d i o t``) are joined, so ``1d10t``, ``іdіot`` (Cyrillic) and ``i.d.i.o.t`` give
+the features of ``idiot``.
 
 Hashing is a fixed function of the n-gram's code points (a polynomial hash finished with
 the MurmurHash3 64-bit mixer), computed with numpy over the whole text at once.  It does not
@@ -40,6 +41,9 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _LONG_NUMBER = re.compile(r"\d{5,}")
+# Four or more single characters in a row with separators: "i d i o t", "f.u.c.k".
+_SPACED = re.compile(r"(?<!\w)\w(?:[ .\-_*]\w(?!\w)){3,}")
+_SEPARATORS = re.compile(r"[ .\-_*]")
 
 # Cheap signals read from the raw text, stored after the hashed block.
 DENSE_NAMES = ("[links]", "[capitals]", "[long numbers]", "[exclamations]", "[length]")
@@ -52,6 +56,10 @@ def _fmix(h: np.ndarray) -> np.ndarray:
     h = h ^ (h >> _S33)
     h = h * _MIX2
     return h ^ (h >> _S33)
+
+
+def _join_spaced(match: re.Match) -> str:
+    return _SEPARATORS.sub("", match.group())
 
 
 def dense_signals(raw: str) -> np.ndarray:
@@ -132,7 +140,8 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
     def features(self, raw: str) -> TextFeatures:
         """The features of one text, keeping positions so that a score can be explained."""
         raw = raw[: self.max_chars]
-        text = " " + _SPACE.sub(" ", normalize(raw)).strip() + " "
+        text = _SPACED.sub(_join_spaced, normalize(raw))
+        text = " " + _SPACE.sub(" ", text).strip() + " "
         shift = np.uint64(64 - self.n_bits)
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         parts, lengths = [], []

@@ -160,7 +160,7 @@ class EmailIn:
     domains: frozenset[str]
 
     def test(self, ctx: EvalContext) -> Hit:
-        email = ctx.submission.email.strip().lower()
+        email = (ctx.submission.email or "").strip().lower()
         if email in self.emails:
             return (email,)
         domain = email.rpartition("@")[2]
@@ -256,6 +256,6 @@ class Score:
 
     def test(self, ctx: EvalContext) -> Hit:
         value = ctx.scores.get(self.name)
-        if value is None:
+        if not isinstance(value, int | float) or isinstance(value, bool):
             return None
         return (f"{self.name} {value:.2f}",) if self.bounds.ok(value) else None

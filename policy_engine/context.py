@@ -11,7 +11,9 @@ from .facts import Facts, fingerprint_folded
 from .model import AuthorRecord, Submission
 from .textfacts import FieldText
 
-__all__ = ["EvalContext"]
+__all__ = ["EvalContext", "URL_FIELDS"]
+
+URL_FIELDS = frozenset({"website", "referrer"})
 
 
 class EvalContext:
@@ -30,7 +32,8 @@ class EvalContext:
         """The cached text view of a submission field."""
         view = self._texts.get(field)
         if view is None:
-            view = self._texts[field] = FieldText(self.submission.field_text(field))
+            view = self._texts[field] = FieldText(self.submission.field_text(field),
+                                                  is_url=field in URL_FIELDS)
         return view
 
     def _ask(self, key: tuple[Any, ...], question: Any) -> Any:

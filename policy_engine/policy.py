@@ -118,9 +118,8 @@ class Policy:
         )
 
     @staticmethod
-    def _threshold(name: str, levels: Mapping[Action, float], score: float | None
-                   ) -> Reason | None:
-        if score is None:
+    def _threshold(name: str, levels: Mapping[Action, float], score: object) -> Reason | None:
+        if not isinstance(score, int | float) or isinstance(score, bool):
             return None
         for action in (Action.REJECT, Action.HOLD):
             limit = levels.get(action)

@@ -47,7 +47,8 @@ def domain_matches(host: str, domains: frozenset[str]) -> str | None:
 class FieldText:
     """The text of one field with lazily computed, cached measurements."""
 
-    def __init__(self, raw: str) -> None:
+    def __init__(self, raw: str, is_url: bool = False) -> None:
+        self.is_url = is_url
         # RE2 takes UTF-8 only: lone surrogates (which Python strings may hold) become "?".
         self.raw = raw if raw.isascii() else raw.encode("utf-8", "replace").decode("utf-8")
 
@@ -69,6 +70,11 @@ class FieldText:
     @cached_property
     def links(self) -> tuple[str, ...]:
         """Every link in the text, in order."""
+        if self.is_url:  # a website or referrer field is one link, with or without a scheme
+            url = self.raw.strip()
+            if url and "://" not in url:
+                url = "http://" + url
+            return (url,) if url and not any(c.isspace() for c in url) else ()
         return tuple(m.group().rstrip(_TRAILING) for m in _LINK.finditer(self.raw))
 
     @cached_property

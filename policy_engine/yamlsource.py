@@ -117,18 +117,23 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> tuple[Any, b
     except UnicodeDecodeError:
         problems.append(Problem(display, 0, "file is not UTF-8 text"))
         return None
-    loader = _Loader(text)
-    loader.duplicates = []
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
+        loader.duplicates = []
         doc = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        reason = getattr(exc, "problem", None) or str(exc)
+        if mark is not None:
+            line = mark.line + 1
+        else:  # a reader error (a character YAML does not allow) knows only its position
+            line = text.count("\n", 0, getattr(exc, "position", 0) or 0) + 1
+        reason = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
         problems.append(Problem(display, line, f"not valid YAML: {reason}"))
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     for line, key in loader.duplicates:
         problems.append(Problem(display, line, f'key "{key}" appears twice in the same mapping'))
     return doc, data

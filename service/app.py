@@ -9,13 +9,14 @@ from typing import Any
 
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from service import cli, config, logs, metrics
 from service.errors import ProblemApi
 from service.extensions import db, migrate
 from service.limits import limiter
 from service.runtime import Runtime
-from service.schemas import SubmissionSchema
+from service.schemas import MAX_ID, SubmissionSchema, submission_schema
 
 log = logging.getLogger("service.request")
 
@@ -46,9 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db)
     limiter.init_app(app)
-    api = ProblemApi(app)
-    _describe_api(api)
-
+    app.url_map.converters["id"] = IdConverter
     runtime = Runtime(
         policy_dir=app.config["POLICY_DIR"],
         default_site=app.config["DEFAULT_SITE_POLICY"],
@@ -57,6 +56,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     runtime.install_signal_handler()
     app.extensions["moderation.runtime"] = runtime
+
+    api = ProblemApi(app)
+    api.register_converter(IdConverter, lambda _: {"type": "integer", "format": "int64",
+                                                   "minimum": 1, "maximum": MAX_ID})
+    _describe_api(api, runtime)
 
     from service import audit, bans, browser, comments, ops, reports, review
 
@@ -71,9 +75,22 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _describe_api(api: ProblemApi) -> None:
+class IdConverter(IntegerConverter):
+    """``<id:name>`` in a route: a positive 64-bit integer, else 404 (never a database error)."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+def _describe_api(api: ProblemApi, runtime: Runtime) -> None:
+    """Security schemes, and the submission schema as the default policy makes it."""
     spec = api.spec
-    spec.components.schema("Submission", schema=SubmissionSchema)
+    policy = runtime.policy_for(runtime.default_site)
+    schema = (submission_schema(policy.fields.required, policy.fields.limits)
+              if policy is not None else SubmissionSchema)
+    spec.components.schema("Submission", schema=schema, description=(
+        "A comment as a form posts it. Required fields and limits come from the site's policy; "
+        "shown here as the default policy has them."))
     for name, role in (("siteKey", "site"), ("moderatorKey", "moderator")):
         spec.components.security_scheme(name, {
             "type": "http", "scheme": "bearer",

@@ -106,7 +106,7 @@ blp = Blueprint("bans", __name__, url_prefix="/v1/review", description="Bans")
 SECURITY = [{"moderatorKey": []}]
 
 
-@blp.route("/comments/<int:comment_id>/ban", methods=["POST"])
+@blp.route("/comments/<id:comment_id>/ban", methods=["POST"])
 @review_limit
 @require(Role.MODERATOR)
 @blp.doc(security=SECURITY)
@@ -181,7 +181,7 @@ def list_bans(args: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "next_cursor": encode([items[-1].id]) if more else None}
 
 
-@blp.route("/bans/<int:ban_id>", methods=["DELETE"])
+@blp.route("/bans/<id:ban_id>", methods=["DELETE"])
 @review_limit
 @require(Role.ADMIN)
 @blp.doc(security=SECURITY)

@@ -127,7 +127,7 @@ def _site_comment(comment_id: int) -> Comment:
     return comment
 
 
-@blp.route("/comments/<int:comment_id>", methods=["GET"])
+@blp.route("/comments/<id:comment_id>", methods=["GET"])
 @require(Role.SITE)
 @blp.doc(security=[{"siteKey": []}])
 @blp.response(200, CommentStatusSchema)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +27,7 @@ from service.event_schemas import (
 from service.extensions import db
 from service.models import AuditEntry, Delivery, Event, Role, WebhookEndpoint, utcnow
 from service.pagination import decode, encode
+from service.schemas import MAX_ID
 from service.webhooks import State
 
 blp = Blueprint("events", __name__, url_prefix="/v1",
@@ -39,9 +42,32 @@ DEFAULT_FEED_LAG_SECONDS = 5.0
 
 # -- what the views call -------------------------------------------------------------------
 
+def feed_lag_seconds(config: Mapping[str, Any]) -> float:
+    """``EVENTS_FEED_LAG_SECONDS`` from the app config, else the environment, else 5."""
+    raw = config.get("EVENTS_FEED_LAG_SECONDS")
+    if raw is None or raw == "":
+        raw = os.environ.get("EVENTS_FEED_LAG_SECONDS") or DEFAULT_FEED_LAG_SECONDS
+    try:
+        lag = float(raw)
+    except (TypeError, ValueError) as exc:
+        raise RuntimeError(f"EVENTS_FEED_LAG_SECONDS must be a number, got {raw!r}") from exc
+    if lag < 0:
+        raise RuntimeError(f"EVENTS_FEED_LAG_SECONDS must not be negative, got {raw!r}")
+    return lag
+
+
+def cursor_id(cursor: str) -> int:
+    """The row id a cursor of ours continues after; 400 for anything else."""
+    (last_id,) = decode(cursor, (int,))
+    if not 0 <= last_id <= MAX_ID:
+        raise ApiError(400, "The cursor is not valid; use next_cursor from a previous page.",
+                       errors={"cursor": ["Not a valid cursor."]})
+    return last_id
+
+
 def site_events(site: str, after: int | None, limit: int) -> tuple[list[Event], bool]:
     """The site's events after id ``after``, oldest first, and whether more are ready."""
-    lag = float(current_app.config.get("EVENTS_FEED_LAG_SECONDS", DEFAULT_FEED_LAG_SECONDS))
+    lag = feed_lag_seconds(current_app.config)
     stmt = (select(Event).where(Event.site == site,
                                 Event.created_at <= utcnow() - timedelta(seconds=lag))
             .order_by(Event.id).limit(limit + 1))
@@ -131,7 +157,7 @@ def retry_dead(delivery_id: int) -> dict[str, Any]:
 @blp.response(200, EventPageSchema)
 def list_events(args: dict[str, Any]) -> dict[str, Any]:
     """The site's events, oldest first: poll with `after=<next_cursor>` instead of webhooks."""
-    after = decode(args["after"], (int,))[0] if args.get("after") else None
+    after = cursor_id(args["after"]) if args.get("after") else None
     events, more = site_events(current_key().site or "", after, args["limit"])
     last = events[-1].id if events else after
     return {"items": [e.payload for e in events], "has_more": more,
@@ -165,7 +191,7 @@ def list_webhooks() -> dict[str, Any]:
     return {"items": list(rows)}
 
 
-@blp.route("/webhooks/<int:endpoint_id>", methods=["DELETE"])
+@blp.route("/webhooks/<id:endpoint_id>", methods=["DELETE"])
 @require(Role.SITE)
 @blp.doc(security=SITE)
 @blp.response(204)
@@ -184,15 +210,14 @@ def list_deliveries(args: dict[str, Any]) -> dict[str, Any]:
     limit = args["limit"]
     stmt = _deliveries().where(Delivery.state == args["state"]).order_by(Delivery.id)
     if args.get("cursor"):
-        (after,) = decode(args["cursor"], (int,))
-        stmt = stmt.where(Delivery.id > after)
+        stmt = stmt.where(Delivery.id > cursor_id(args["cursor"]))
     rows = db.session.execute(stmt.limit(limit + 1)).all()
     items = [_delivery_view(*row) for row in rows[:limit]]
     more = len(rows) > limit
     return {"items": items, "next_cursor": encode([items[-1]["id"]]) if more else None}
 
 
-@blp.route("/admin/deliveries/<int:delivery_id>/retry", methods=["POST"])
+@blp.route("/admin/deliveries/<id:delivery_id>/retry", methods=["POST"])
 @require(Role.ADMIN)
 @blp.doc(security=ADMIN)
 @blp.response(200, DeliverySchema)

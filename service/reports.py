@@ -78,7 +78,7 @@ def add_report(comment: Comment, reason: str, reporter: str | None) -> tuple[Rep
     return report, comment
 
 
-@blp.route("/comments/<int:comment_id>/reports", methods=["POST"])
+@blp.route("/comments/<id:comment_id>/reports", methods=["POST"])
 @submit_limits[1]
 @require(Role.SITE)
 @blp.doc(security=[{"siteKey": []}])

@@ -65,7 +65,7 @@ def list_queue(args: dict[str, Any]) -> dict[str, Any]:
     return queue.page(args, current_key())
 
 
-@blp.route("/comments/<int:comment_id>", methods=["GET"])
+@blp.route("/comments/<id:comment_id>", methods=["GET"])
 @review_limit
 @require(Role.MODERATOR)
 @blp.doc(security=SECURITY)
@@ -81,7 +81,7 @@ def item(comment_id: int) -> ItemView:
     return ItemView(comment)
 
 
-@blp.route("/comments/<int:comment_id>/claim", methods=["POST"])
+@blp.route("/comments/<id:comment_id>/claim", methods=["POST"])
 @review_limit
 @require(Role.MODERATOR)
 @blp.doc(security=SECURITY)
@@ -92,7 +92,7 @@ def claim(comment_id: int) -> ItemView:
     return ItemView(workflow.claim(load(comment_id), current_key()))
 
 
-@blp.route("/comments/<int:comment_id>/claim", methods=["DELETE"])
+@blp.route("/comments/<id:comment_id>/claim", methods=["DELETE"])
 @review_limit
 @require(Role.MODERATOR)
 @blp.doc(security=SECURITY)
@@ -115,7 +115,7 @@ def claim_next(args: dict[str, Any]) -> dict[str, Any]:
     return {"items": workflow.claim_next(key, args["count"], conditions)}
 
 
-@blp.route("/comments/<int:comment_id>/decision", methods=["POST"])
+@blp.route("/comments/<id:comment_id>/decision", methods=["POST"])
 @review_limit
 @require(Role.MODERATOR)
 @blp.doc(security=SECURITY)
@@ -130,7 +130,7 @@ def decide(args: dict[str, Any], comment_id: int) -> ItemView:
     return ItemView(comment)
 
 
-@blp.route("/comments/<int:comment_id>/undo", methods=["POST"])
+@blp.route("/comments/<id:comment_id>/undo", methods=["POST"])
 @review_limit
 @require(Role.MODERATOR)
 @blp.doc(security=SECURITY)

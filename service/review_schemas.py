@@ -5,7 +5,13 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from service.schemas import FIELD_CAPS, REQUIRED_MESSAGE, ModeratorReasonSchema, PageArgsSchema
+from service.schemas import (
+    FIELD_CAPS,
+    REQUIRED_MESSAGE,
+    ModeratorReasonSchema,
+    PageArgsSchema,
+    id_field,
+)
 
 QUEUES = ("pending", "reported", "escalated", "approved", "rejected")
 
@@ -142,7 +148,7 @@ class DecisionArgsSchema(_Base):
 
 
 class BulkDecisionArgsSchema(DecisionArgsSchema):
-    ids = ma.fields.List(ma.fields.Integer(), required=True,
+    ids = ma.fields.List(id_field(), required=True,
                          validate=validate.Length(min=1, max=200),
                          error_messages={"required": REQUIRED_MESSAGE})
 
@@ -206,7 +212,7 @@ class BanPageSchema(_Base):
 
 
 class AuditArgsSchema(PageArgsSchema):
-    comment_id = ma.fields.Integer()
+    comment_id = id_field()
     actor = ma.fields.String(validate=validate.Length(max=240))
     day = ma.fields.Date(metadata={"description": "Only entries of this UTC day"})
     action = ma.fields.String(validate=validate.Length(max=32))

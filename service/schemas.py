@@ -31,6 +31,12 @@ FIELD_CAPS = {
 SUBMISSION_FIELDS = ("thread", "name", "email", "website", "body", "parent_id", "ip",
                      "user_agent", "referrer")
 REQUIRED_MESSAGE = "This field is required."
+MAX_ID = 2**63 - 1  # ids are 64-bit integers in the database
+
+
+def id_field(**kwargs: Any) -> ma.fields.Integer:
+    """An id sent by a client: a positive 64-bit integer."""
+    return ma.fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -58,7 +64,7 @@ class SubmissionSchema(_Base):
     website = ma.fields.URL(validate=validate.Length(max=FIELD_CAPS["website"]),
                             metadata={"description": "Author's website"})
     body = _text("body", metadata={"description": "The comment text (plain text)"})
-    parent_id = ma.fields.Integer(strict=False, validate=validate.Range(min=1),
+    parent_id = id_field(
                                   metadata={"description": "Id of the comment replied to"})
     ip = ma.fields.IP(metadata={"description": "Reader's IP (default: the request's)"})
     user_agent = _text("user_agent",

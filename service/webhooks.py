@@ -48,6 +48,7 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 CLAIM_CHUNK = 10  # deliveries leased at once: the lease must outlast sending all of them
 LEASE_MARGIN_SECONDS = 30.0
 ERROR_CHARS = 500
+LAPSED = "no outcome recorded for the last attempt (the worker stopped or stalled)"
 USER_AGENT = "comment-moderation-webhooks/1"
 SIGNATURE_HEADER = "X-Moderation-Signature"
 EVENT_ID_HEADER = "X-Moderation-Event-Id"
@@ -186,9 +187,18 @@ def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:
     """Lease up to ``limit`` due deliveries to this worker and return them (committed)."""
 
     def claim() -> list[Job]:
+        # A lease that lapsed on the last attempt: the worker died or stalled before it could
+        # record the outcome.  Dead-letter it rather than go past the limit.
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.state == State.PENDING, Delivery.next_attempt_at <= now,
+                   Delivery.attempts >= settings.max_attempts)
+            .values(state=State.DEAD, last_error=LAPSED)
+            .execution_options(synchronize_session=False))
         due = (select(Delivery.id)
                .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
                .where(Delivery.state == State.PENDING, Delivery.next_attempt_at <= now,
+                      Delivery.attempts < settings.max_attempts,
                       WebhookEndpoint.active.is_(True))
                .order_by(Delivery.next_attempt_at, Delivery.id)
                .limit(limit)

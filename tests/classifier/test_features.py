@@ -19,7 +19,8 @@ def hashed(text: str) -> np.ndarray:
     return row[:, : 1 << F.n_bits].toarray()
 
 
-@pytest.mark.parametrize("evasion", ["1d10t", "іdіot", "ＩＤＩＯＴ", "i\u200bdiot", "ìdìot"])
+@pytest.mark.parametrize("evasion", ["1d10t", "іdіot", "ＩＤＩＯＴ", "i\u200bdiot", "ìdìot",
+                                     "i d i o t", "i.d.i.o.t"])
 def test_evasions_give_the_hashed_features_of_the_plain_word(evasion):
     assert np.array_equal(hashed(f"you {evasion}"), hashed("you idiot"))
 
@@ -57,5 +58,5 @@ def test_any_text_featurises(text):
 
 
 def test_signals_see_links_and_capitals():
-    f = F.features("BUY NOW at http://www.shop.example.com")
-    assert f.dense[0] > 0 and f.dense[1] > 0.9
+    f = F.features("BUY NOW YOU FOOL at http://www.shop.example.com")
+    assert f.dense[0] > 0 and f.dense[1] > 0.3

@@ -47,16 +47,15 @@ def test_repeated_letters_still_score_high(default_model):
     assert default_model.score("you are an idiiiiiiot").scores["abuse"] > 0.5
 
 
-@pytest.mark.parametrize(("plain", "evasion"), EVASIONS[:4])
-def test_evasions_score_like_plain_forms_on_a_tiny_model(tiny_model, plain, evasion):
-    plain, evasion = plain.replace("idiot", "moron"), evasion.replace("idiot", "moron")
-    evasion = evasion.replace("1d10t", "m0r0n").replace("іdіot", "mоrоn")  # Cyrillic о
-    a, b = tiny_model.score(plain).scores, tiny_model.score(evasion).scores
+@pytest.mark.parametrize("evasion", ["you are a m0r0n", "you are a mоrоn", "you are a mòrón",
+                                     "you are a mo\u200bron", "you are a ｍｏｒｏｎ"])
+def test_evasions_score_like_plain_forms_on_a_tiny_model(tiny_model, evasion):
+    a, b = tiny_model.score("you are a moron").scores, tiny_model.score(evasion).scores
     assert b["abuse"] == pytest.approx(a["abuse"], abs=0.02)
 
 
 def test_score_result_shape_and_explanations(tiny_model):
-    result = tiny_model.score("you are a moron and a clown")
+    result = tiny_model.score("moron and clown")
     assert isinstance(result, ScoreResult)
     assert set(result.scores) == set(result.terms) == {"abuse", "spam"}
     assert all(0.0 <= s <= 1.0 for s in result.scores.values())

@@ -139,10 +139,6 @@ def test_unmatched_rules_lift_nothing(policy):
     assert decide(policy, "rude").action == Action.HOLD
 
 
-class CountingFacts(MemoryFacts):
-    pass
-
-
 def test_facts_are_asked_lazily_and_once(make_policy):
     p = make_policy("""
     rules:

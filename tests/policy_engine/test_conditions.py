@@ -211,3 +211,22 @@ def test_several_keys_in_one_mapping_must_all_hold(make_policy):
 
 def test_always(make_policy):
     assert fires(make_policy(rule("always")))
+
+
+def test_website_is_one_link_with_or_without_scheme(make_policy):
+    p = make_policy(rule("{website: {links_to: [spam.example]}}"))
+    assert fires(p, sub(website="spam.example"))
+    assert fires(p, sub(website="https://www.spam.example/page"))
+    assert not fires(p, sub(website="https://ham.example"))
+    assert not fires(p, sub(website=None))
+
+
+def test_scores_that_are_not_numbers_are_ignored(make_policy):
+    p = make_policy(rule("{score: {abuse: {at_least: 0.5}}}"))
+    assert not fires(p, scores={"abuse": None})
+    assert not fires(p, scores={"abuse": True})
+
+
+def test_typographic_apostrophe_in_patterns(make_policy):
+    p = make_policy(rule('{body: {matches: "i\'ll kill you"}}'))
+    assert fires(p, sub("I’ll kill you"))

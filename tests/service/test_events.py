@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from service.pagination import encode
 from tests.conftest import auth
 from tests.service.test_review import hold
 
@@ -116,6 +117,8 @@ def test_the_feed_holds_back_events_younger_than_the_lag(
 
 @pytest.mark.parametrize(("query", "status", "field"), [
     ({"after": "not-a-cursor"}, 400, "cursor"),
+    ({"after": encode([10**30])}, 400, "cursor"),
+    ({"after": encode([-1])}, 400, "cursor"),
     ({"limit": 0}, 422, "limit"),
     ({"limit": 201}, 422, "limit"),
     ({"limit": "x"}, 422, "limit"),
@@ -149,9 +152,10 @@ def test_register_list_and_delete_endpoints(client: FlaskClient, site_key: str,
     assert response.status_code == 204
     listed = client.get("/v1/webhooks", headers=auth(site_key)).get_json()["items"]
     assert [e["id"] for e in listed] == [chosen["id"]]
-    missing = client.delete("/v1/webhooks/999999", headers=auth(site_key))
-    assert missing.status_code == 404
-    assert missing.mimetype == "application/problem+json"
+    for missing_id in ("999999", "99999999999999999999", "0", "x"):
+        missing = client.delete(f"/v1/webhooks/{missing_id}", headers=auth(site_key))
+        assert missing.status_code == 404
+        assert missing.mimetype == "application/problem+json"
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -238,8 +242,9 @@ def test_admin_delivery_list_and_retry_errors(client: FlaskClient, site_key: str
     bad = client.get("/v1/admin/deliveries", query_string={"state": "lost"},
                      headers=auth(admin_key))
     assert bad.status_code == 422 and "state" in bad.get_json()["errors"]
-    assert client.post("/v1/admin/deliveries/999999/retry",
-                       headers=auth(admin_key)).status_code == 404
+    for missing_id in ("999999", "99999999999999999999"):
+        assert client.post(f"/v1/admin/deliveries/{missing_id}/retry",
+                           headers=auth(admin_key)).status_code == 404
 
     register(client, site_key)
     decide(client, moderator_key, hold(client, site_key)["id"], "approve")

@@ -39,7 +39,9 @@ def test_docs_page_and_its_assets_are_served_locally(client: FlaskClient) -> Non
     assert "http://" not in html and "https://" not in html
     for asset in ("swagger-ui.css", "swagger-ui-bundle.js"):
         assert f"/docs/assets/{asset}" in html
-        assert client.get(f"/docs/assets/{asset}").status_code == 200
+        with client.get(f"/docs/assets/{asset}") as response:
+            assert response.status_code == 200
+            assert len(response.get_data()) > 1000
     assert client.get("/docs/assets/../../etc/passwd").status_code == 404
 
 

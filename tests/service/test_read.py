@@ -84,5 +84,5 @@ def test_markup_in_a_comment_is_text_never_html(client: FlaskClient, site_key: s
     assert item["body"] == text  # stored and returned as the reader typed it
     html = item["body_html"]
     assert "<script" not in html and "<b" not in html
-    assert html == ("<p>Nice &lt;script&gt;alert("x")&lt;/script&gt; "
+    assert html == ('<p>Nice &lt;script&gt;alert("x")&lt;/script&gt; '
                     "&lt;b onclick=x&gt;bold&lt;/b&gt;</p><p>Second &amp; last</p>")

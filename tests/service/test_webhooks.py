@@ -362,6 +362,22 @@ def test_a_lapsed_lease_is_taken_over_and_the_late_worker_cannot_undo_it(
     assert deliveries(app)[0].state == "delivered"
 
 
+def test_a_lease_lapsed_on_the_last_attempt_is_dead_not_retried_forever(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    from service.webhooks import LAPSED, claim_due
+
+    register(client, site_key, "http://127.0.0.1:9/unused", secret=SECRET)
+    decided_events(client, site_key, moderator_key, 1)
+    settings = Settings(max_attempts=2, timeout_seconds=1)
+    lapse = settings.lease.total_seconds() + 1
+    with app.app_context():
+        assert [j.attempt for j in claim_due(10, later(0), settings)] == [1]
+        assert [j.attempt for j in claim_due(10, later(lapse), settings)] == [2]
+        assert claim_due(10, later(2 * lapse), settings) == []  # no third attempt
+    (row,) = deliveries(app)
+    assert (row.state, row.attempts, row.last_error) == ("dead", 2, LAPSED)
+
+
 # -- the worker loop and its command -------------------------------------------------------
 
 def test_the_cli_runs_one_pass(app: Flask, client: FlaskClient, site_key: str,

@@ -1,0 +1,165 @@
+"""Load benchmark: the full service under gunicorn on PostgreSQL against a bare Flask app.
+
+Both run under gunicorn with the same settings and are driven by wrk (a separate process)
+with the same mix of clean, abusive, spam and invalid submissions at 16 connections.
+Prints requests per second, p50 and p99 latency for each, and their ratio; with
+``--profile`` also where the service's time goes for one submission (cProfile, in-process).
+
+    python bench/bench_load.py [--duration 20] [--connections 16] [--workers 2] [--profile]
+
+Needs wrk (``apt-get install wrk``) and PostgreSQL (``BENCH_DATABASE_URL``, default
+postgresql+psycopg://postgres@127.0.0.1:5432/bench_load, created if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
+
+
+def fresh_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+def prepare_service(url: str) -> str:
+    """Migrate the database and create a site key; returns the key."""
+    from flask_migrate import upgrade
+
+    from service import create_app
+    from service.keys import create_key
+    from service.models import Role
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        return create_key(Role.SITE, site="bench", label="bench").secret
+
+
+def serve(app_spec: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(REPO / "gunicorn.conf.py"), "-w",
+         str(workers), "-b", f"127.0.0.1:{port}", app_spec],
+        cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
+            return proc
+        except urllib.error.HTTPError:
+            return proc  # the bare app has no /healthz: any HTTP answer means it is up
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"{app_spec} did not start")
+
+
+def run_wrk(port: int, duration: int, connections: int, key: str) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s",
+         str(REPO / "bench" / "load_mix.lua"), f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, env={**os.environ, "BENCH_KEY": key}, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = {p: _ms(re.search(rf"^\s+{p}%\s+(\S+)", out, re.M).group(1)) for p in ("50", "99")}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50_ms": latency["50"], "p99_ms": latency["99"],
+            "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def profile(url: str, key: str, n: int = 2000) -> None:
+    import cProfile
+    import pstats
+
+    from service import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+                      "LOG_LEVEL": "WARNING"})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    body = {"thread": "p", "name": "Ann", "email": "ann@example.org", "ip": "192.0.2.1",
+            "body": "I disagree with the minister, but the article explains both sides."}
+    for i in range(50):
+        client.post("/v1/comments", json={**body, "ip": f"192.0.2.{i}"}, headers=headers)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for i in range(n):
+        client.post("/v1/comments", json={**body, "ip": f"192.0.{i % 250}.{i % 7}",
+                                          "body": body["body"] + f" {i}"}, headers=headers)
+    profiler.disable()
+    elapsed = time.perf_counter() - started
+    print(f"\nin-process profile: {n} submissions, {elapsed / n * 1000:.2f} ms each "
+          "(one process, test client, profiler on)")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(25)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    fresh_database(url)
+    key = prepare_service(url)
+    metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
+    env = {"DATABASE_URL": url, "RATELIMIT_ENABLED": "0", "LOG_LEVEL": "WARNING",
+           "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+    results = {}
+    for name, spec, port in (("service", "service:create_app()", 8711),
+                             ("bare flask", "bench.bare_app:create_app()", 8712)):
+        proc = serve(spec, port, args.workers, env)
+        try:
+            run_wrk(port, 3, args.connections, key)  # warm up
+            results[name] = run_wrk(port, args.duration, args.connections, key)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    print(f"POST /v1/comments, mix of clean/abusive/spam/invalid, {args.connections} connections, "
+          f"{args.duration}s, gunicorn {args.workers} sync workers, {os.cpu_count()} cores")
+    print(f"{'app':<12}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
+    for name, r in results.items():
+        print(f"{name:<12}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
+              f"{r['non_2xx']:>10}")
+    ratio = results["service"]["rps"] / results["bare flask"]["rps"]
+    print(f"service / bare throughput: {ratio:.2f} (target >= 0.50); "
+          f"service p99 {results['service']['p99_ms']:.1f} ms (target < 50 ms)")
+    if args.profile:
+        profile(url, key)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
