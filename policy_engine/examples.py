@@ -82,7 +82,7 @@ def _example(spec: Any, line: int, rep: Reporter, site: str, index: int) -> Exam
     rep.check_keys(spec, EXAMPLE_KEYS, "a test")
     ok = True
     comment = spec.get("comment")
-    values = dict(DEFAULTS)
+    values: dict[str, Any] = dict(DEFAULTS)
     if not isinstance(comment, LineDict):
         rep.add(spec.line_of("comment"), "a test needs comment: {body: ...}")
         return None
@@ -126,7 +126,7 @@ def _example(spec: Any, line: int, rep: Reporter, site: str, index: int) -> Exam
     return Example(
         name=str(spec.get("name") or f"test {index + 1}"), file=rep.file, line=spec.line,
         submission=Submission(site=site, submitted_at=FIXED_TIME, **values),
-        scores=dict(scores), expect=Action(expect),
+        scores=dict(scores), expect=Action(str(expect)),
         rules=frozenset(rules) if rules is not None else None,
         recent=recent, duplicates=duplicates, history=AuthorRecord(**history), banned=banned)
 

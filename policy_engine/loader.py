@@ -186,7 +186,7 @@ def _rule(spec: Any, line: int, rep: Reporter, parser: WhenParser,
     condition = parser.parse(spec["when"], spec.line_of("when"))
     if condition is None or not ok:
         return None
-    return Rule(rule_id, condition, Action(action), reason.strip(), note,
+    return Rule(rule_id, condition, Action(str(action)), reason.strip(), note,
                 tuple(label for label, _ in labels), priority,
                 frozenset(o for o, _ in override), rep.file, spec.line)
 

@@ -83,7 +83,7 @@ class FactParsers(ParserBase):
             self.rep.add(node.line_of("more_than"), "flood.more_than must be a whole number")
             ok = False
         window = self._window(node, "flood")
-        return c.Flood(str(by), int(limit), window) if ok and window else None
+        return c.Flood(str(by), limit, window) if ok and window and isinstance(limit, int) else None
 
     def _window(self, node: LineDict, what: str) -> timedelta | None:
         window = parse_duration(node.get("within"))

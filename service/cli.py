@@ -111,7 +111,10 @@ def register(app) -> None:  # noqa: ANN001 - flask.Flask
     """Add the service's command groups to ``app.cli`` (Flask-Migrate adds ``db`` itself)."""
     from classifier.cli import model
     from policy_engine.cli import policy
+    from service.backtest import backtest_command
 
+    if "backtest" not in policy.commands:
+        policy.add_command(backtest_command)
     app.cli.add_command(keys)
     app.cli.add_command(sites)
     app.cli.add_command(policy)

@@ -12,10 +12,21 @@ from service.models import Comment, Status, utcnow
 
 
 class DatabaseFacts:
-    """:class:`policy_engine.Facts` for one site, over the ``comments`` table."""
+    """:class:`policy_engine.Facts` for one site, over the ``comments`` table.
 
-    def __init__(self, site: str) -> None:
+    ``as_of`` answers as the database stood just before a past comment (for backtests):
+    only comments older than it count.
+    """
+
+    def __init__(self, site: str, as_of: Comment | None = None) -> None:
         self.site = site
+        self.as_of = as_of
+
+    def _now(self):  # noqa: ANN202
+        return self.as_of.created_at if self.as_of is not None else utcnow()
+
+    def _before(self) -> list:
+        return [Comment.id < self.as_of.id] if self.as_of is not None else []
 
     def _count(self, *conditions) -> int:  # noqa: ANN002
         stmt = select(func.count()).select_from(Comment).where(Comment.site == self.site,
@@ -26,11 +37,12 @@ class DatabaseFacts:
         column = {"ip": Comment.ip, "email": Comment.author_email}.get(field)
         if column is None or not value:
             return 0
-        return self._count(column == value, Comment.created_at >= utcnow() - within)
+        return self._count(column == value, Comment.created_at >= self._now() - within,
+                           *self._before())
 
     def duplicate_count(self, body_fingerprint: str, within: timedelta) -> int:
         return self._count(Comment.body_fingerprint == body_fingerprint,
-                           Comment.created_at >= utcnow() - within)
+                           Comment.created_at >= self._now() - within, *self._before())
 
     def author_record(self, email: str) -> AuthorRecord:
         if not email:
@@ -38,7 +50,8 @@ class DatabaseFacts:
         rows = db.session.execute(
             select(Comment.status, func.count())
             .where(Comment.site == self.site, Comment.author_email == email,
-                   or_(Comment.decided_by.is_not(None), Comment.status == Status.PUBLISHED))
+                   or_(Comment.decided_by.is_not(None), Comment.status == Status.PUBLISHED),
+                   *self._before())
             .group_by(Comment.status)
         ).all()
         counts = {status: n for status, n in rows}

@@ -187,23 +187,25 @@ def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:
     """Lease up to ``limit`` due deliveries to this worker and return them (committed)."""
 
     def claim() -> list[Job]:
-        # A lease that lapsed on the last attempt: the worker died or stalled before it could
-        # record the outcome.  Dead-letter it rather than go past the limit.
-        db.session.execute(
-            update(Delivery)
-            .where(Delivery.state == State.PENDING, Delivery.next_attempt_at <= now,
-                   Delivery.attempts >= settings.max_attempts)
-            .values(state=State.DEAD, last_error=LAPSED)
-            .execution_options(synchronize_session=False))
-        due = (select(Delivery.id)
+        due = (select(Delivery.id, Delivery.attempts)
                .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
                .where(Delivery.state == State.PENDING, Delivery.next_attempt_at <= now,
-                      Delivery.attempts < settings.max_attempts,
                       WebhookEndpoint.active.is_(True))
                .order_by(Delivery.next_attempt_at, Delivery.id)
                .limit(limit)
                .with_for_update(skip_locked=True, of=Delivery))  # SQLite: no-op
-        ids = list(db.session.execute(due).scalars())
+        rows = db.session.execute(due).all()
+        ids = [d for d, attempts in rows if attempts < settings.max_attempts]
+        lapsed = [d for d, attempts in rows if attempts >= settings.max_attempts]
+        if lapsed:
+            # The lease on the last attempt ran out: the worker died or stalled before it
+            # recorded the outcome.  Dead-letter it rather than go past the limit.
+            db.session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(lapsed), Delivery.state == State.PENDING,
+                       Delivery.next_attempt_at <= now)
+                .values(state=State.DEAD, last_error=LAPSED)
+                .execution_options(synchronize_session=False))
         if not ids:
             return []
         # Conditional, so that on SQLite (no row locks) two workers cannot both win a row.
@@ -216,7 +218,7 @@ def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:
             .execution_options(synchronize_session=False)).all())
         if not won:
             return []
-        rows = db.session.execute(
+        jobs = db.session.execute(
             select(Delivery.id, Event.uid, Event.type, Event.payload, WebhookEndpoint.url,
                    WebhookEndpoint.secret)
             .join(Event, Event.id == Delivery.event_id)
@@ -224,7 +226,7 @@ def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:
             .where(Delivery.id.in_(won)).order_by(Delivery.id)).all()
         return [Job(delivery_id=d, attempt=won[d], url=url, secret=secret, event_uid=uid,
                     event_type=type_, body=event_body(payload))
-                for d, uid, type_, payload, url, secret in rows]
+                for d, uid, type_, payload, url, secret in jobs]
 
     return _in_transaction(claim)
 

@@ -65,3 +65,10 @@ def test_engine_does_not_import_the_web_stack():
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_bench_runs():
+    result = subprocess.run([sys.executable, "bench/bench_policy.py", "--runs", "50"], cwd=REPO,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "evaluate: median" in result.stdout
