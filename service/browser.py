@@ -11,6 +11,7 @@ Server-to-server submissions keep using secret site keys.
 from __future__ import annotations
 
 import secrets
+
 from flask import Response, g, request
 from flask_smorest import Blueprint
 from sqlalchemy import select

@@ -212,7 +212,7 @@ def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:
         won = dict(db.session.execute(
             update(Delivery)
             .where(Delivery.id.in_(ids), Delivery.state == State.PENDING,
-                   Delivery.next_attempt_at <= now)
+                   Delivery.next_attempt_at <= now, Delivery.attempts < settings.max_attempts)
             .values(attempts=Delivery.attempts + 1, next_attempt_at=now + settings.lease)
             .returning(Delivery.id, Delivery.attempts)
             .execution_options(synchronize_session=False)).all())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import auth
