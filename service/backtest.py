@@ -10,7 +10,6 @@ draft is compared with the live policy.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,20 +21,18 @@ from sqlalchemy import select
 
 from policy_engine import Action, MemoryFacts, PolicyError, Submission, load_policy
 from policy_engine.backtest import BacktestItem, backtest
+from policy_engine.parse_common import parse_duration as _parse_duration
 from service.extensions import db
 from service.facts import DatabaseFacts
 from service.models import Comment, Status, utcnow
 
-_DURATION = re.compile(r"^(\d+)([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
 def parse_duration(value: str) -> timedelta:
-    match = _DURATION.match(value.strip())
-    if not match:
-        raise click.BadParameter("use a number and a unit: 90m, 12h, 30d, 2w",
+    """The policy files' duration syntax (``90m``, ``12h``, ``30d``, ``2 weeks``)."""
+    duration = _parse_duration(value.strip())
+    if duration is None:
+        raise click.BadParameter("use a number and a unit: 90m, 12h, 30d, 2 weeks",
                                  param_hint="--since")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    return duration
 
 
 def _label(comment: Comment) -> int | None:

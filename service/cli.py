@@ -113,8 +113,12 @@ def register(app) -> None:  # noqa: ANN001 - flask.Flask
     from policy_engine.cli import policy
     from service.backtest import backtest_command
 
+    from service.training import with_decisions
+
     if "backtest" not in policy.commands:
         policy.add_command(backtest_command)
+    if "from_decisions" not in {p.name for p in model.commands["train"].params}:
+        model.add_command(with_decisions(model.commands["train"]))
     app.cli.add_command(keys)
     app.cli.add_command(sites)
     app.cli.add_command(policy)
