@@ -62,12 +62,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                                                    "minimum": 1, "maximum": MAX_ID})
     _describe_api(api, runtime)
 
-    from service import audit, bans, browser, comments, ops, reports, review
+    from service import audit, bans, browser, comments, events, ops, reports, review
 
     app.register_blueprint(metrics.blp)
 
     api.register_blueprint(comments.blp)
-    for blueprint in (browser.blp, review.blp, reports.blp, bans.blp, audit.blp):
+    for blueprint in (browser.blp, review.blp, reports.blp, bans.blp, audit.blp, events.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops.blp)
     cli.register(app)
@@ -91,7 +91,8 @@ def _describe_api(api: ProblemApi, runtime: Runtime) -> None:
     spec.components.schema("Submission", schema=schema, description=(
         "A comment as a form posts it. Required fields and limits come from the site's policy; "
         "shown here as the default policy has them."))
-    for name, role in (("siteKey", "site"), ("moderatorKey", "moderator")):
+    for name, role in (("siteKey", "site"), ("moderatorKey", "moderator"),
+                       ("adminKey", "admin")):
         spec.components.security_scheme(name, {
             "type": "http", "scheme": "bearer",
             "description": f"A {role} key from `moderation keys create --role {role}`",

@@ -26,6 +26,7 @@ from service.extensions import db
 from service.facts import DatabaseFacts
 from service.models import Comment, Status, utcnow
 
+
 def parse_duration(value: str) -> timedelta:
     """The policy files' duration syntax (``90m``, ``12h``, ``30d``, ``2 weeks``)."""
     duration = _parse_duration(value.strip())

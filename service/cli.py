@@ -112,8 +112,8 @@ def register(app) -> None:  # noqa: ANN001 - flask.Flask
     from classifier.cli import model
     from policy_engine.cli import policy
     from service.backtest import backtest_command
-
     from service.training import with_decisions
+    from service.webhooks import webhooks
 
     if "backtest" not in policy.commands:
         policy.add_command(backtest_command)
@@ -121,5 +121,6 @@ def register(app) -> None:  # noqa: ANN001 - flask.Flask
         model.add_command(with_decisions(model.commands["train"]))
     app.cli.add_command(keys)
     app.cli.add_command(sites)
+    app.cli.add_command(webhooks)
     app.cli.add_command(policy)
     app.cli.add_command(model)
