@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -139,12 +149,24 @@ class Comment(db.Model):
 
     __table_args__ = (
         Index("ix_comments_thread_listing", "site", "thread", "status", "id"),
-        Index("ix_comments_queue", "status", "site", "risk", "id"),
         Index("ix_comments_ip_recent", "site", "ip", "created_at"),
         Index("ix_comments_email_recent", "site", "author_email", "created_at"),
         Index("ix_comments_fingerprint_recent", "site", "body_fingerprint", "created_at"),
         Index("ix_comments_reported", "reported", "site", "risk", "id"),
     )
+
+
+# The pending queue is read by score (highest first, ties oldest first) and by age, for one
+# site or all: partial indexes over the waiting comments only keep those reads small.
+# The literal (not a bound parameter) lets PostgreSQL match queries to the indexes' predicate.
+WAITING = and_(Comment.status == literal_column("'pending'"), ~Comment.escalated)
+Index("ix_comments_pending_score", Comment.risk.desc(), Comment.id,
+      postgresql_where=WAITING, sqlite_where=WAITING)
+Index("ix_comments_pending_site_score", Comment.site, Comment.risk.desc(), Comment.id,
+      postgresql_where=WAITING, sqlite_where=WAITING)
+Index("ix_comments_pending_site_age", Comment.site, Comment.id,
+      postgresql_where=WAITING, sqlite_where=WAITING)
+Index("ix_comments_pending_age", Comment.id, postgresql_where=WAITING, sqlite_where=WAITING)
 
 
 class AuditEntry(db.Model):

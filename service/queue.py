@@ -9,14 +9,14 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.extensions import db
-from service.models import ApiKey, Comment, Report, Status
+from service.models import WAITING, ApiKey, Comment, Report, Status
 from service.pagination import decode, encode
 from service.workflow import in_queue
 
 
 def queue_condition(queue: str) -> ColumnElement[bool]:
     if queue == "pending":
-        return and_(Comment.status == Status.PENDING, Comment.escalated.is_(False))
+        return WAITING
     if queue == "reported":
         return and_(Comment.status == Status.PUBLISHED, Comment.reported.is_(True),
                     Comment.escalated.is_(False))

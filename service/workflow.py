@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, literal_column, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from service import metrics
 from service.errors import ApiError
 from service.extensions import db
-from service.models import ApiKey, AuditEntry, Comment, Report, Role, Status, utcnow
+from service.models import WAITING, ApiKey, AuditEntry, Comment, Report, Role, Status, utcnow
 from service.outbox import record_event
 
 ACTIONS = ("approve", "reject", "escalate")
@@ -136,41 +136,40 @@ def release(comment: Comment, key: ApiKey) -> Comment:
 
 
 def claim_next(key: ApiKey, count: int, filters: list[ColumnElement[bool]]) -> list[Comment]:
-    """Claim up to ``count`` unclaimed items, highest score first.
+    """Claim up to ``count`` unclaimed held items, highest score first.
 
     On PostgreSQL the candidates are locked with ``FOR UPDATE SKIP LOCKED``, so concurrent
-    callers take different rows without waiting.  Each row is then claimed with a
-    conditional UPDATE, which keeps SQLite (no row locks) from handing one out twice.
+    callers take different rows without waiting.  The claim itself is a conditional UPDATE,
+    which keeps SQLite (no row locks) from handing one out twice.
     """
     now = utcnow()
     expires = now + timedelta(minutes=claim_minutes())
-    stmt = (select(Comment.id)
-            .where(in_queue(), _may_touch(key), or_(Comment.claim_key_id.is_(None),
-                                                    Comment.claim_expires_at <= now), *filters)
+    free = or_(Comment.claim_key_id.is_(None), Comment.claim_expires_at <= now)
+    waiting = WAITING if Role(key.role) is not Role.ADMIN else and_(
+        Comment.status == literal_column("'pending'"))
+    stmt = (select(Comment.id).where(waiting, free, *filters)
             .order_by(Comment.risk.desc(), Comment.id).limit(count))
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     ids = list(db.session.execute(stmt).scalars())
-    claimed = []
-    for comment_id in ids:
-        result = db.session.execute(
-            update(Comment)
-            .where(Comment.id == comment_id, or_(Comment.claim_key_id.is_(None),
-                                                 Comment.claim_expires_at <= now))
+    claimed: list[int] = []
+    if ids:
+        claimed = list(db.session.execute(
+            update(Comment).where(Comment.id.in_(ids), free)
             .values(claimed_by=key.actor, claim_key_id=key.id, claim_expires_at=expires)
-            .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            claimed.append(comment_id)
-    for comment_id in claimed:
-        db.session.add(AuditEntry(comment_id=comment_id, action="claim", actor=key.actor,
-                                  key_id=key.id, site=None, created_at=now,
+            .returning(Comment.id).execution_options(synchronize_session=False)).scalars())
+    if not claimed:
+        db.session.rollback()
+        return []
+    in_order = select(Comment).where(Comment.id.in_(claimed)).order_by(Comment.risk.desc(),
+                                                                        Comment.id)
+    for comment in db.session.execute(in_order).scalars():
+        db.session.add(AuditEntry(comment_id=comment.id, site=comment.site, action="claim",
+                                  actor=key.actor, key_id=key.id, created_at=now,
                                   detail={"until": expires.isoformat()}))
     db.session.commit()
-    if not claimed:
-        return []
-    rows = db.session.execute(select(Comment).where(Comment.id.in_(claimed))
-                              .order_by(Comment.risk.desc(), Comment.id)).scalars()
-    return list(rows)
+    # One query for the answer (the commit expired the rows; reloading each costs a query).
+    return list(db.session.execute(in_order).scalars())
 
 
 # -- decisions ------------------------------------------------------------------------------

@@ -99,7 +99,10 @@ def upgrade():
         batch_op.create_index('ix_comments_email_recent', ['site', 'author_email', 'created_at'], unique=False)
         batch_op.create_index('ix_comments_fingerprint_recent', ['site', 'body_fingerprint', 'created_at'], unique=False)
         batch_op.create_index('ix_comments_ip_recent', ['site', 'ip', 'created_at'], unique=False)
-        batch_op.create_index('ix_comments_queue', ['status', 'site', 'risk', 'id'], unique=False)
+        batch_op.create_index('ix_comments_pending_age', ['id'], unique=False, postgresql_where=sa.text("status = 'pending' AND NOT escalated"), sqlite_where=sa.text("status = 'pending' AND NOT escalated"))
+        batch_op.create_index('ix_comments_pending_score', [sa.literal_column('risk DESC'), 'id'], unique=False, postgresql_where=sa.text("status = 'pending' AND NOT escalated"), sqlite_where=sa.text("status = 'pending' AND NOT escalated"))
+        batch_op.create_index('ix_comments_pending_site_age', ['site', 'id'], unique=False, postgresql_where=sa.text("status = 'pending' AND NOT escalated"), sqlite_where=sa.text("status = 'pending' AND NOT escalated"))
+        batch_op.create_index('ix_comments_pending_site_score', ['site', sa.literal_column('risk DESC'), 'id'], unique=False, postgresql_where=sa.text("status = 'pending' AND NOT escalated"), sqlite_where=sa.text("status = 'pending' AND NOT escalated"))
         batch_op.create_index('ix_comments_reported', ['reported', 'site', 'risk', 'id'], unique=False)
         batch_op.create_index('ix_comments_thread_listing', ['site', 'thread', 'status', 'id'], unique=False)
 
@@ -220,7 +223,10 @@ def downgrade():
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index('ix_comments_thread_listing')
         batch_op.drop_index('ix_comments_reported')
-        batch_op.drop_index('ix_comments_queue')
+        batch_op.drop_index('ix_comments_pending_site_score', postgresql_where=sa.text("status = 'pending' AND NOT escalated"), sqlite_where=sa.text("status = 'pending' AND NOT escalated"))
+        batch_op.drop_index('ix_comments_pending_site_age', postgresql_where=sa.text("status = 'pending' AND NOT escalated"), sqlite_where=sa.text("status = 'pending' AND NOT escalated"))
+        batch_op.drop_index('ix_comments_pending_score', postgresql_where=sa.text("status = 'pending' AND NOT escalated"), sqlite_where=sa.text("status = 'pending' AND NOT escalated"))
+        batch_op.drop_index('ix_comments_pending_age', postgresql_where=sa.text("status = 'pending' AND NOT escalated"), sqlite_where=sa.text("status = 'pending' AND NOT escalated"))
         batch_op.drop_index('ix_comments_ip_recent')
         batch_op.drop_index('ix_comments_fingerprint_recent')
         batch_op.drop_index('ix_comments_email_recent')
