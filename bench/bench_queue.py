@@ -20,11 +20,13 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench.common import fresh_database  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_queue"
 
 FILL = """
@@ -50,15 +52,6 @@ SELECT 'site' || (g % 20), 'thread-' || (g % 5000), 'Reader ' || (g % 50000),
     NULL, NULL, 0, false, false, false
 FROM generate_series(1::bigint, :total) AS g
 """
-
-
-def fresh_database(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def timed(call, runs: int) -> tuple[float, float]:  # noqa: ANN001

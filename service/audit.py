@@ -13,7 +13,7 @@ from service.auth import current_key, require
 from service.extensions import db
 from service.limits import review_limit
 from service.models import AuditEntry, Comment, Role, utcnow
-from service.pagination import decode, encode
+from service.pagination import newest_first
 from service.queue import queue_condition
 from service.review_schemas import AuditArgsSchema, AuditPageSchema, StatsArgsSchema
 
@@ -31,7 +31,7 @@ DECISIONS = ("approve", "reject", "escalate")
 def audit_log(args: dict[str, Any]) -> dict[str, Any]:
     """Every action, newest first: filter by comment, by moderator (`actor`), by day, by action."""
     key = current_key()
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    stmt = select(AuditEntry)
     if key.site:
         stmt = stmt.where(AuditEntry.site == key.site)
     if args.get("comment_id") is not None:
@@ -44,13 +44,7 @@ def audit_log(args: dict[str, Any]) -> dict[str, Any]:
         start = datetime.combine(args["day"], time(), tzinfo=UTC)
         stmt = stmt.where(AuditEntry.created_at >= start,
                           AuditEntry.created_at < start + timedelta(days=1))
-    if args.get("cursor"):
-        (last_id,) = decode(args["cursor"], (int,))
-        stmt = stmt.where(AuditEntry.id < last_id)
-    rows = list(db.session.execute(stmt.limit(args["limit"] + 1)).scalars())
-    items = rows[:args["limit"]]
-    more = len(rows) > args["limit"]
-    return {"items": items, "next_cursor": encode([items[-1].id]) if more else None}
+    return newest_first(stmt, AuditEntry.id, args["limit"], args.get("cursor"))
 
 
 @blp.route("/stats", methods=["GET"])

@@ -20,7 +20,7 @@ from service.errors import ApiError
 from service.extensions import db
 from service.limits import review_limit
 from service.models import ApiKey, Ban, Comment, Role, utcnow
-from service.pagination import decode, encode
+from service.pagination import newest_first
 from service.review_schemas import BanArgsSchema, BanListArgsSchema, BanPageSchema, BanSchema
 
 KINDS = ("email", "domain", "ip")
@@ -164,7 +164,7 @@ def ban(args: dict[str, Any]) -> Ban:
 def list_bans(args: dict[str, Any]) -> dict[str, Any]:
     """Bans, newest first; active ones only unless `include_inactive`."""
     key = current_key()
-    stmt = select(Ban).order_by(Ban.id.desc())
+    stmt = select(Ban)
     site = key.site or args.get("site")
     if site:
         stmt = stmt.where(Ban.site == site)
@@ -172,13 +172,7 @@ def list_bans(args: dict[str, Any]) -> dict[str, Any]:
         now = utcnow()
         stmt = stmt.where(Ban.lifted_at.is_(None),
                           or_(Ban.expires_at.is_(None), Ban.expires_at > now))
-    if args.get("cursor"):
-        (last_id,) = decode(args["cursor"], (int,))
-        stmt = stmt.where(Ban.id < last_id)
-    rows = list(db.session.execute(stmt.limit(args["limit"] + 1)).scalars())
-    items = rows[:args["limit"]]
-    more = len(rows) > args["limit"]
-    return {"items": items, "next_cursor": encode([items[-1].id]) if more else None}
+    return newest_first(stmt, Ban.id, args["limit"], args.get("cursor"))
 
 
 @blp.route("/bans/<id:ban_id>", methods=["DELETE"])

@@ -35,3 +35,16 @@ def decode(cursor: str, shape: tuple[type, ...]) -> list[Any]:
 
 def _bad() -> Any:
     raise ValueError
+
+
+def newest_first(stmt: Any, id_column: Any, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of ``stmt``'s rows, highest id first, as ``{"items", "next_cursor"}``."""
+    from service.extensions import db
+
+    if cursor:
+        (last_id,) = decode(cursor, (int,))
+        stmt = stmt.where(id_column < last_id)
+    rows = list(db.session.execute(stmt.order_by(id_column.desc()).limit(limit + 1)).scalars())
+    items = rows[:limit]
+    more = len(rows) > limit
+    return {"items": items, "next_cursor": encode([items[-1].id]) if more else None}

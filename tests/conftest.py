@@ -113,5 +113,10 @@ def moderator_key(app: Flask) -> str:
     return _make_key(app, "moderator", None)
 
 
+@pytest.fixture
+def admin_key(app: Flask) -> str:
+    return _make_key(app, "admin", None)
+
+
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}

@@ -17,16 +17,7 @@ RECEIVER = "http://127.0.0.1:9/hook"
 
 
 def mount(app: Flask) -> None:
-    """Mount the events blueprint and the webhooks CLI, as ``create_app`` will."""
-    from service import events, webhooks
-
-    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
-    if "events" not in app.blueprints:
-        api.register_blueprint(events.blp)
-    if "adminKey" not in api.spec.to_dict().get("components", {}).get("securitySchemes", {}):
-        api.spec.components.security_scheme("adminKey", {"type": "http", "scheme": "bearer"})
-    if "webhooks" not in app.cli.commands:
-        app.cli.add_command(webhooks.webhooks)
+    """Short webhook timings for tests, and a feed without lag."""
     app.config.update(EVENTS_FEED_LAG_SECONDS=0, WEBHOOK_MAX_ATTEMPTS=3,
                       WEBHOOK_BACKOFF_SECONDS=1, WEBHOOK_BACKOFF_CAP_SECONDS=60,
                       WEBHOOK_TIMEOUT_SECONDS=0.5)
@@ -35,15 +26,6 @@ def mount(app: Flask) -> None:
 @pytest.fixture(autouse=True)
 def _mounted(app: Flask) -> None:
     mount(app)
-
-
-@pytest.fixture
-def admin_key(app: Flask) -> str:
-    from service.keys import create_key
-    from service.models import Role
-
-    with app.app_context():
-        return create_key(Role.ADMIN, label="test admin").secret
 
 
 def decide(client: FlaskClient, key: str, comment_id: int, action: str) -> None:

@@ -32,15 +32,6 @@ def _mounted(app: Flask) -> None:
     mount(app)
 
 
-@pytest.fixture
-def admin_key(app: Flask) -> str:
-    from service.keys import create_key
-    from service.models import Role
-
-    with app.app_context():
-        return create_key(Role.ADMIN, label="test admin").secret
-
-
 class Receiver:
     """An HTTP server that answers each POST as its plan says: ``200``, ``500``, ``302`` or
     ``"timeout"`` (answers only after the sender gave up); then ``default``."""

@@ -21,15 +21,6 @@ def second_moderator(app: Flask) -> str:
         return create_key(Role.MODERATOR, label="Second").secret
 
 
-@pytest.fixture
-def admin_key(app: Flask) -> str:
-    from service.keys import create_key
-    from service.models import Role
-
-    with app.app_context():
-        return create_key(Role.ADMIN, label="Admin").secret
-
-
 def decide(client: FlaskClient, key: str, comment_id: int, action: str, **extra: str):  # noqa: ANN201
     return client.post(f"/v1/review/comments/{comment_id}/decision",
                        json={"action": action, **extra}, headers=auth(key))
