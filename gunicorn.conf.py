@@ -23,6 +23,9 @@ limit_request_field_size = 8190
 
 
 # Prometheus counters from all workers are summed through files in this folder.
+_created: list[str] = []
+
+
 def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook
     import shutil
     import tempfile
@@ -31,6 +34,7 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook
     if not folder:
         folder = tempfile.mkdtemp(prefix="moderation-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        _created.append(folder)  # ours to remove on exit
     else:
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder, exist_ok=True)
@@ -40,3 +44,10 @@ def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # noqa: ANN001, ANN201 - gunicorn hook
+    import shutil
+
+    for folder in _created:
+        shutil.rmtree(folder, ignore_errors=True)
