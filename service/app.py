@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from service import cli, config, logs, metrics
 from service.errors import ProblemApi
 from service.extensions import db, migrate
-from service.limits import limiter
+from service.limits import limiter, reject_unparseable_json
 from service.runtime import Runtime
 from service.schemas import MAX_ID, SubmissionSchema, submission_schema
 
@@ -47,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db)
     limiter.init_app(app)
+    app.before_request(reject_unparseable_json)
     app.url_map.converters["id"] = IdConverter
     runtime = Runtime(
         policy_dir=app.config["POLICY_DIR"],

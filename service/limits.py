@@ -9,9 +9,12 @@ machine; without it each worker counts in its own memory.  A client over a limit
 from __future__ import annotations
 
 import hashlib
+import json
 
 from flask import current_app, request
 from flask_limiter import Limiter
+
+from service.errors import ApiError
 
 limiter = Limiter(key_func=lambda: request.remote_addr or "unknown",
                   headers_enabled=True, strategy="moving-window")
@@ -52,3 +55,20 @@ submit_limits = [
     limiter.limit(submission_per_ip, key_func=_reader_ip, scope="submit-ip"),
 ]
 review_limit = limiter.shared_limit(review_per_key, scope="review", key_func=_key_of_caller)
+
+
+def reject_unparseable_json() -> None:
+    """A JSON body nested past Python's recursion limit is a 400, never a crash.
+
+    Registered as a ``before_request`` hook so that every endpoint, including those whose
+    body webargs parses, is covered.  Other JSON errors are left to the endpoint (400/422).
+    """
+    if not request.is_json or not request.content_length:
+        return
+    try:
+        json.loads(request.get_data(cache=True))
+    except RecursionError as exc:
+        raise ApiError(400, "The JSON body is nested too deeply.", kind="malformed-json",
+                       errors={"_schema": ["JSON nested too deeply."]}) from exc
+    except ValueError:
+        return

@@ -90,3 +90,27 @@ def test_logs_are_json_lines(app: Flask, client: FlaskClient, capfd) -> None:  #
     line = JsonFormatter().format(record)
     assert json.loads(line)["message"] == "hello x"
     assert json.loads(line)["comment_id"] == 7
+
+
+def test_valid_policy_edit_takes_effect_without_restart(client: FlaskClient, site_key: str,
+                                                        policy_dir: Path) -> None:
+    from tests.conftest import auth
+    from tests.service.test_submit import GOOD
+
+    before = client.post("/v1/comments", json=GOOD, headers=auth(site_key)).get_json()
+    assert before["status"] == "published"
+    default = policy_dir / "default.yaml"
+    default.write_text(default.read_text() + """
+rules:
+  - id: budget-week
+    when: {body: {has_word: [budget]}}
+    action: hold
+    reason: Budget comments are reviewed this week.
+""")
+    after = client.post("/v1/comments", json=GOOD, headers=auth(site_key)).get_json()
+    assert after["status"] == "pending"
+    assert [r["rule"] for r in after["reasons"]][0] == "budget-week"
+    assert after["policy_version"] != before["policy_version"]
+    # a word-list edit is noticed too: the list files are watched
+    lists = sorted((policy_dir / "lists").glob("*.txt"))
+    assert lists

@@ -107,6 +107,17 @@ def test_json_that_is_not_an_object_is_422(client: FlaskClient, site_key: str) -
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize("path", ["/v1/comments", "/v1/review/decisions"])
+def test_deeply_nested_json_is_400_not_a_crash(client: FlaskClient, site_key: str,
+                                               moderator_key: str, path: str) -> None:
+    key = moderator_key if "review" in path else site_key
+    for data in ("[" * 30000 + "]" * 30000, '{"body": ' + "[" * 20000 + "]" * 20000 + "}"):
+        response = client.post(path, data=data, content_type="application/json",
+                               headers=auth(key))
+        assert response.status_code == 400
+        assert response.get_json()["errors"] == {"_schema": ["JSON nested too deeply."]}
+
+
 def test_oversized_request_is_413(client: FlaskClient, site_key: str) -> None:
     response = post(client, site_key, {**GOOD, "body": "a" * 100_000})
     assert response.status_code == 413
