@@ -111,6 +111,18 @@ rules:
     assert after["status"] == "pending"
     assert [r["rule"] for r in after["reasons"]][0] == "budget-week"
     assert after["policy_version"] != before["policy_version"]
-    # a word-list edit is noticed too: the list files are watched
-    lists = sorted((policy_dir / "lists").glob("*.txt"))
-    assert lists
+
+
+def test_word_list_edit_takes_effect_without_restart(client: FlaskClient, site_key: str,
+                                                     policy_dir: Path) -> None:
+    from tests.conftest import auth
+    from tests.service.test_submit import GOOD
+
+    data = {**GOOD, "body": "The councillor is a blatherskite."}
+    assert client.post("/v1/comments", json=data, headers=auth(site_key)
+                       ).get_json()["status"] == "published"
+    profanity = policy_dir / "lists" / "profanity.txt"
+    profanity.write_text(profanity.read_text() + "\nblatherskite\n")
+    held = client.post("/v1/comments", json=data, headers=auth(site_key)).get_json()
+    assert held["status"] == "pending"
+    assert "profanity" in [r["rule"] for r in held["reasons"]]
