@@ -113,7 +113,7 @@ def register(app) -> None:  # noqa: ANN001 - flask.Flask
     from policy_engine.cli import policy
     from service.backtest import backtest_command
     from service.training import with_decisions
-    from service.webhooks import webhooks
+    from service.webhook_worker import webhooks
 
     if "backtest" not in policy.commands:
         policy.add_command(backtest_command)

@@ -12,15 +12,10 @@ waits for an admin (``POST /v1/admin/deliveries/<id>/retry``).  Nothing is delet
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import http.client
-import json
 import logging
 import os
 import random
-import signal
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -30,14 +25,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-import click
-from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from service.extensions import db
 from service.models import Delivery, Event, WebhookEndpoint, utcnow
+from service.signatures import SIGNATURE_HEADER, event_body, sign
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +43,6 @@ LEASE_MARGIN_SECONDS = 30.0
 ERROR_CHARS = 500
 LAPSED = "no outcome recorded for the last attempt (the worker stopped or stalled)"
 USER_AGENT = "comment-moderation-webhooks/1"
-SIGNATURE_HEADER = "X-Moderation-Signature"
 EVENT_ID_HEADER = "X-Moderation-Event-Id"
 EVENT_TYPE_HEADER = "X-Moderation-Event-Type"
 
@@ -105,35 +97,6 @@ def backoff_seconds(failures: int, settings: Settings, rng: random.Random | None
     ceiling = min(settings.backoff_cap_seconds,
                   settings.backoff_seconds * 2 ** min(max(failures - 1, 0), 40))
     return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
-
-
-# -- signatures ----------------------------------------------------------------------------
-
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    """The signature header value: ``t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">``."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
-def verify_signature(secret: str, body: bytes, header: str, *, tolerance_seconds: int = 300,
-                     now: float | None = None) -> bool:
-    """True if ``header`` signs ``body`` with ``secret`` and is not older than the tolerance."""
-    timestamp, macs = None, []
-    for part in header.split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
-            timestamp = int(value)
-        elif name == "v1":
-            macs.append(value)
-    if timestamp is None or abs((now or time.time()) - timestamp) > tolerance_seconds:
-        return False
-    expected = sign(secret, body, timestamp).partition(",v1=")[2]
-    return any(hmac.compare_digest(expected, mac) for mac in macs)
-
-
-def event_body(payload: Mapping[str, Any]) -> bytes:
-    """The bytes sent for an event: the same on every attempt."""
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 
 # -- one pass of the worker ----------------------------------------------------------------
@@ -337,71 +300,3 @@ def deliver_due(limit: int = 100, *, now: datetime | None = None,
             else:
                 stats.retrying += 1
     return stats
-
-
-# -- the worker process --------------------------------------------------------------------
-
-def run_worker(app: Flask, *, interval: float = 5.0, batch: int = 100, once: bool = False,
-               stop: threading.Event | None = None) -> DeliveryStats:
-    """Deliver until stopped (SIGTERM or SIGINT: the current send finishes, the rest of the
-    leased chunk is given back).  A database error is logged and the pass retried later."""
-    stop = stop or threading.Event()
-    settings = Settings.from_config(app.config)  # fail fast on a bad setting
-    restore = _stop_on_signals(stop)
-    total = DeliveryStats()
-    log.info("webhook worker started", extra={"interval": interval, "batch": batch})
-    try:
-        while not stop.is_set():
-            stats = DeliveryStats()
-            try:
-                with app.app_context():
-                    stats = deliver_due(batch, settings=settings, should_stop=stop.is_set)
-            except SQLAlchemyError:
-                if once:
-                    raise
-                log.exception("webhook pass failed; retrying in %s s", interval)
-            total.add(stats)
-            if stats.claimed:
-                log.info("webhook pass", extra=vars(stats))
-            if once:
-                break
-            if stats.claimed < batch:  # caught up: wait; else go straight on
-                stop.wait(interval)
-    finally:
-        restore()
-        log.info("webhook worker stopped")
-    return total
-
-
-def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    for sig in previous:
-        signal.signal(sig, lambda signum, frame: stop.set())
-
-    def restore() -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-    return restore
-
-
-@click.group("webhooks")
-def webhooks() -> None:
-    """Deliver events to the sites' webhook endpoints."""
-
-
-@webhooks.command("run")
-@click.option("--once", is_flag=True, help="Make one pass over due deliveries, then exit.")
-@click.option("--interval", type=click.FloatRange(min=0.05), default=5.0, show_default=True,
-              help="Seconds to wait when nothing is due.")
-@click.option("--batch", type=click.IntRange(min=1, max=10_000), default=100,
-              show_default=True, help="Most deliveries sent per pass.")
-@with_appcontext
-def run_command(once: bool, interval: float, batch: int) -> None:
-    """Run a delivery worker (several may run at once); SIGTERM stops it cleanly."""
-    stats = run_worker(current_app._get_current_object(),  # type: ignore[attr-defined]
-                       interval=interval, batch=batch, once=once)
-    click.echo(f"claimed {stats.claimed}, delivered {stats.delivered}, retrying "
-               f"{stats.retrying}, dead {stats.dead}, released {stats.released}", err=True)

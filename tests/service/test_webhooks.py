@@ -18,7 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from service.webhooks import Settings, backoff_seconds, sign, verify_signature
+from service.signatures import sign, verify_signature
+from service.webhooks import Settings, backoff_seconds
 from tests.conftest import auth
 from tests.service.test_events import decide, feed, mount, register
 from tests.service.test_review import LINKS, hold
@@ -385,7 +386,7 @@ def test_the_cli_runs_one_pass(app: Flask, client: FlaskClient, site_key: str,
 def test_the_worker_stops_on_sigint_and_gives_back_unsent_leases(
         app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
         receiver: Callable[..., Receiver]) -> None:
-    from service.webhooks import run_worker
+    from service.webhook_worker import run_worker
 
     hook = receiver(delay=0.3)
     register(client, site_key, hook.url, secret=SECRET)

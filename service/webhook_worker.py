@@ -1,0 +1,87 @@
+"""The webhook delivery process: ``moderation webhooks run``.
+
+It loops over :func:`service.webhooks.deliver_due` until SIGTERM or SIGINT; several may run
+at once, on any machine, since they share the work through the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.webhooks import DeliveryStats, Settings, deliver_due
+
+log = logging.getLogger("service.webhooks")
+
+
+def run_worker(app: Flask, *, interval: float = 5.0, batch: int = 100, once: bool = False,
+               stop: threading.Event | None = None) -> DeliveryStats:
+    """Deliver until stopped (SIGTERM or SIGINT: the current send finishes, the rest of the
+    leased chunk is given back).  A database error is logged and the pass retried later."""
+    stop = stop or threading.Event()
+    settings = Settings.from_config(app.config)  # fail fast on a bad setting
+    restore = _stop_on_signals(stop)
+    total = DeliveryStats()
+    log.info("webhook worker started", extra={"interval": interval, "batch": batch})
+    try:
+        while not stop.is_set():
+            stats = DeliveryStats()
+            try:
+                with app.app_context():
+                    stats = deliver_due(batch, settings=settings, should_stop=stop.is_set)
+            except SQLAlchemyError:
+                if once:
+                    raise
+                log.exception("webhook pass failed; retrying in %s s", interval)
+            total.add(stats)
+            if stats.claimed:
+                log.info("webhook pass", extra=vars(stats))
+            if once:
+                break
+            if stats.claimed < batch:  # caught up: wait; else go straight on
+                stop.wait(interval)
+    finally:
+        restore()
+        log.info("webhook worker stopped")
+    return total
+
+
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: stop.set())
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+@click.group("webhooks")
+def webhooks() -> None:
+    """Deliver events to the sites' webhook endpoints."""
+
+
+@webhooks.command("run")
+@click.option("--once", is_flag=True, help="Make one pass over due deliveries, then exit.")
+@click.option("--interval", type=click.FloatRange(min=0.05), default=5.0, show_default=True,
+              help="Seconds to wait when nothing is due.")
+@click.option("--batch", type=click.IntRange(min=1, max=10_000), default=100,
+              show_default=True, help="Most deliveries sent per pass.")
+@with_appcontext
+def run_command(once: bool, interval: float, batch: int) -> None:
+    """Run a delivery worker (several may run at once); SIGTERM stops it cleanly."""
+    stats = run_worker(current_app._get_current_object(),  # type: ignore[attr-defined]
+                       interval=interval, batch=batch, once=once)
+    click.echo(f"claimed {stats.claimed}, delivered {stats.delivered}, retrying "
+               f"{stats.retrying}, dead {stats.dead}, released {stats.released}", err=True)
