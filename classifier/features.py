@@ -95,6 +95,7 @@ class TextFeatures:
     word_spans: tuple[tuple[int, int], ...]
     word_index: np.ndarray
     dense: np.ndarray
+    word_weight: float = 1.0
 
     @property
     def char_scale(self) -> float:
@@ -102,7 +103,8 @@ class TextFeatures:
 
     @property
     def word_scale(self) -> float:
-        return 1.0 / math.sqrt(len(self.word_index)) if len(self.word_index) else 0.0
+        n = len(self.word_index)
+        return self.word_weight / math.sqrt(n) if n else 0.0
 
     def char_middles(self) -> np.ndarray:
         """Position in ``text`` of the middle character of each character n-gram."""
@@ -116,17 +118,18 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
 
     Columns ``0 .. 2**n_bits - 1`` hold character n-grams (lengths ``char_min`` to
     ``char_max``) and words and word pairs, hashed into one space; each block is scaled by
-    one over the square root of its number of n-grams.  The last ``len(DENSE_NAMES)``
-    columns hold the cheap signals.  Texts are cut to ``max_chars`` characters first.
+    one over the square root of its number of n-grams (words also by ``word_weight``).  The
+    last ``len(DENSE_NAMES)`` columns hold the cheap signals.  Texts are cut to ``max_chars`` characters first.
     """
 
     def __init__(self, n_bits: int = 20, char_min: int = 2, char_max: int = 5,
-                 word_bigrams: bool = True, max_chars: int = 2000):
+                 word_bigrams: bool = True, max_chars: int = 2000, word_weight: float = 1.0):
         self.n_bits = n_bits
         self.char_min = char_min
         self.char_max = char_max
         self.word_bigrams = word_bigrams
         self.max_chars = max_chars
+        self.word_weight = word_weight
 
     @property
     def n_features(self) -> int:
@@ -171,7 +174,7 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
         return TextFeatures(
             text=text, char_index=char_index, char_lengths=tuple(lengths),
             words=words, word_spans=tuple(m.span() for m in matches), word_index=word_index,
-            dense=dense_signals(raw),
+            dense=dense_signals(raw), word_weight=self.word_weight,
         )
 
     def transform(self, X) -> sp.csr_matrix:  # noqa: N803 - scikit-learn's argument name

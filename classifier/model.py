@@ -21,7 +21,7 @@ from classifier.features import DENSE_NAMES, HashedFeaturizer, TextFeatures
 
 __all__ = ["Model", "ScoreResult", "load_model"]
 
-FEATURE_PARAMS = ("n_bits", "char_min", "char_max", "word_bigrams", "max_chars")
+FEATURE_PARAMS = ("n_bits", "char_min", "char_max", "word_bigrams", "max_chars", "word_weight")
 TOP_TERMS = 5
 # Signals shown in explanations; length, the last, is left out: every text has one.
 _EXPLAINED_DENSE = len(DENSE_NAMES) - 1
@@ -174,5 +174,10 @@ def load_model(path: str | Path) -> Model:
             raise ModelError(f"{path}: array {name} must hold finite floats")
     if not (isinstance(params["n_bits"], int) and 8 <= params["n_bits"] <= 24):
         raise ModelError(f"{path}: unsupported feature size n_bits={params['n_bits']!r}")
+    expected = {"char_min": int, "char_max": int, "max_chars": int, "word_bigrams": bool,
+                "word_weight": (int, float)}
+    for name, kind in expected.items():
+        if not isinstance(params[name], kind):
+            raise ModelError(f"{path}: feature parameter {name}={params[name]!r} is of wrong type")
     return Model(HashedFeaturizer(**params), labels, weights, bias, calibration, manifest)
 
