@@ -119,11 +119,12 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
     Columns ``0 .. 2**n_bits - 1`` hold character n-grams (lengths ``char_min`` to
     ``char_max``) and words and word pairs, hashed into one space; each block is scaled by
     one over the square root of its number of n-grams (words also by ``word_weight``).  The
-    last ``len(DENSE_NAMES)`` columns hold the cheap signals.  Texts are cut to ``max_chars`` characters first.
+    last ``len(DENSE_NAMES)`` columns hold the cheap signals.  Texts are cut to ``max_chars``
+    characters first.
     """
 
     def __init__(self, n_bits: int = 20, char_min: int = 2, char_max: int = 5,
-                 word_bigrams: bool = True, max_chars: int = 2000, word_weight: float = 1.0):
+                 word_bigrams: bool = True, max_chars: int = 2000, word_weight: float = 0.5):
         self.n_bits = n_bits
         self.char_min = char_min
         self.char_max = char_max

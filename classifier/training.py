@@ -42,7 +42,7 @@ class TrainParams:
     char_max: int = 5
     word_bigrams: bool = True
     max_chars: int = 2000
-    word_weight: float = 1.0
+    word_weight: float = 0.5
     C: float = 4.0  # noqa: N815 - scikit-learn's name for inverse regularisation
     max_iter: int = 200
     calibration_share: float = 0.15
