@@ -1,8 +1,9 @@
 """Training data from the moderators' own decisions: ``moderation model train --from-decisions``.
 
 Every comment a moderator approved or rejected becomes a labelled row.  An approval means
-neither abuse nor spam; a rejection counts as spam when the comment's rules or the
-moderator's reason say spam, and as abuse otherwise.  Comments that only the policy decided
+neither abuse nor spam.  A rejection is spam when the moderator's reason says so (spam,
+advertising, promotion, scam) and abuse when it gives another reason; without a reason, it
+is spam when a spam rule fired or the spam score led the abuse score.  Comments that only the policy decided
 are left out: they teach the model nothing it does not already know.
 """
 
@@ -22,8 +23,12 @@ from service.models import AuditEntry, Comment, Status
 
 
 def _is_spam(comment: Comment, reason: str) -> bool:
-    text = " ".join([*comment.labels, comment.rule_ids, reason]).lower()
-    return "spam" in text
+    """The moderator's reason decides; without one, a spam rule or the higher of the scores."""
+    if reason.strip():
+        return any(word in reason.lower() for word in ("spam", "advert", "promotion", "scam"))
+    if "spam" in comment.labels:
+        return True
+    return comment.scores.get("spam", 0.0) > comment.scores.get("abuse", 0.0)
 
 
 def decision_rows(site: str | None = None) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from service.pagination import encode
 from tests.conftest import auth
-from tests.service.test_review import hold
+from tests.service.test_review import hold, links
 
 RECEIVER = "http://127.0.0.1:9/hook"
 
@@ -50,8 +50,7 @@ def feed(client: FlaskClient, key: str, **query: Any) -> dict[str, Any]:
 
 def test_decisions_are_events_in_order_paged_and_scoped_to_the_site(
         client: FlaskClient, site_key: str, other_site_key: str, moderator_key: str) -> None:
-    a, b, c = (hold(client, site_key, body=f"Read https://a.example https://b.example "
-                    f"https://c.example {i}")["id"] for i in range(3))
+    a, b, c = (hold(client, site_key, body=links(i))["id"] for i in range(3))
     theirs = hold(client, other_site_key)["id"]
     decide(client, moderator_key, b, "reject")
     decide(client, moderator_key, theirs, "approve")

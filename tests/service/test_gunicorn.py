@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.server import gunicorn, request
+from tests.service.test_review import LINKS
 from tests.service.test_submit import GOOD
 
 pytestmark = pytest.mark.slow
@@ -21,7 +22,7 @@ def test_post_and_review_over_http(app, _migrated: str, policy_dir: Path, tmp_pa
         assert status == 200, ready
         status, created, _ = request(server + "/v1/comments", GOOD, site_key)
         assert status == 201 and created["status"] == "published"
-        held_body = {**GOOD, "body": "Visit http://a.example http://b.example http://c.example"}
+        held_body = {**GOOD, "body": LINKS}
         status, held, _ = request(server + "/v1/comments", held_body, site_key)
         assert status == 201 and held["status"] == "pending"
         status, queue, _ = request(server + "/v1/review/queue", key=moderator_key)

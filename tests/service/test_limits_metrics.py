@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import auth
+from tests.service.test_review import LINKS
 from tests.service.test_submit import GOOD
 
 
@@ -68,8 +69,7 @@ def test_review_calls_are_limited_per_moderator_key(limited_app: Flask) -> None:
 
 def test_metrics_count_requests_decisions_and_queue(client: FlaskClient, site_key: str) -> None:
     client.post("/v1/comments", json=GOOD, headers=auth(site_key))
-    client.post("/v1/comments", json={**GOOD, "body": "http://a.example http://b.example "
-                                      "http://c.example"}, headers=auth(site_key))
+    client.post("/v1/comments", json={**GOOD, "body": LINKS}, headers=auth(site_key))
     client.post("/v1/comments", json={"thread": "x"}, headers=auth(site_key))
     response = client.get("/metrics")
     assert response.status_code == 200

@@ -99,6 +99,7 @@ def test_valid_policy_edit_takes_effect_without_restart(client: FlaskClient, sit
 
     before = client.post("/v1/comments", json=GOOD, headers=auth(site_key)).get_json()
     assert before["status"] == "published"
+    again = {**GOOD, "body": "A second thought on the budget: the library cuts are too deep."}
     default = policy_dir / "default.yaml"
     default.write_text(default.read_text() + """
 rules:
@@ -107,7 +108,7 @@ rules:
     action: hold
     reason: Budget comments are reviewed this week.
 """)
-    after = client.post("/v1/comments", json=GOOD, headers=auth(site_key)).get_json()
+    after = client.post("/v1/comments", json=again, headers=auth(site_key)).get_json()
     assert after["status"] == "pending"
     assert [r["rule"] for r in after["reasons"]][0] == "budget-week"
     assert after["policy_version"] != before["policy_version"]
@@ -121,6 +122,7 @@ def test_word_list_edit_takes_effect_without_restart(client: FlaskClient, site_k
     data = {**GOOD, "body": "The councillor is a blatherskite."}
     assert client.post("/v1/comments", json=data, headers=auth(site_key)
                        ).get_json()["status"] == "published"
+    data = {**data, "body": "The councillor is a blatherskite, again."}
     profanity = policy_dir / "lists" / "profanity.txt"
     profanity.write_text(profanity.read_text() + "\nblatherskite\n")
     held = client.post("/v1/comments", json=data, headers=auth(site_key)).get_json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from tests.conftest import auth
+from tests.service.test_review import LINKS
 from tests.service.test_submit import GOOD, post
 
 
@@ -33,8 +34,7 @@ def test_thread_lists_published_comments_oldest_first_in_pages(client: FlaskClie
     for i in range(5):
         ids.append(post(client, site_key, {**GOOD, "body": f"Point {i} about the budget."}
                         ).get_json()["id"])
-    held = post(client, site_key, {**GOOD, "body": "http://a.example http://b.example "
-                                   "http://c.example"}).get_json()
+    held = post(client, site_key, {**GOOD, "body": LINKS}).get_json()
     assert held["status"] == "pending"
     other_thread = post(client, site_key, {**GOOD, "thread": "other"}).get_json()
 

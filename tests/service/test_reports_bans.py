@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from tests.conftest import auth
-from tests.service.test_review import hold
+from tests.service.test_review import hold, links
 from tests.service.test_submit import GOOD, post
 from tests.service.test_workflow import decide
 
@@ -76,7 +76,8 @@ def test_ban_by_email_from_an_item_rejects_the_next_comment(client: FlaskClient,
     after = post(client, site_key, {**GOOD, "email": "troll@example.org"}).get_json()
     assert after["status"] == "rejected"
     assert "banned-author" in [r["rule"] for r in after["reasons"]]
-    other = post(client, site_key, {**GOOD, "email": "someone@example.org"}).get_json()
+    other = post(client, site_key, {**GOOD, "email": "someone@example.org",
+                                    "body": "A different, friendly comment."}).get_json()
     assert other["status"] == "published"
 
 
@@ -141,7 +142,7 @@ def test_audit_lists_actions_per_comment_moderator_and_day(
 
 def test_stats(client: FlaskClient, site_key: str, moderator_key: str) -> None:
     a = hold(client, site_key)["id"]
-    hold(client, site_key, body="http://a.example http://b.example http://c.example 2")
+    hold(client, site_key, body=links(2))
     decide(client, moderator_key, a, "approve")
     stats = client.get("/v1/review/stats", headers=auth(moderator_key)).get_json()
     assert stats["queues"]["pending"]["size"] == 1

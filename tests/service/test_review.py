@@ -10,7 +10,14 @@ from flask.testing import FlaskClient
 from tests.conftest import auth
 from tests.service.test_submit import GOOD, post
 
-LINKS = "Read https://a.example and https://b.example and https://c.example now"
+LINKS = ("The minutes are at https://council.example/minutes, the budget at "
+         "https://council.example/budget and the audit at https://audit.example/2026.")
+
+
+def links(n: object) -> str:
+    """A reader citing three sources: held for its links, not spam."""
+    return (f"The minutes are at https://council.example/minutes, the budget at "
+            f"https://council.example/budget and the audit at https://audit.example/{n}.")
 
 
 def hold(client: FlaskClient, key: str, **fields: Any) -> dict[str, Any]:
@@ -122,7 +129,7 @@ def test_item_shows_what_a_moderator_needs(client: FlaskClient, site_key: str,
     held = hold(client, site_key, ip="198.51.100.4")
     item = client.get(f"/v1/review/comments/{held['id']}", headers=auth(moderator_key)
                       ).get_json()
-    assert item["body"].startswith("Read https://a.example")
+    assert item["body"].startswith("The minutes are at https://council.example")
     assert item["email"] == GOOD["email"]
     assert item["ip"] == "198.51.100.4"
     reason = item["reasons"][0]

@@ -142,7 +142,8 @@ def test_reply_to_a_comment_of_another_thread_is_refused(client: FlaskClient,
 
 def test_links_hold_the_comment_with_a_reason(app: Flask, client: FlaskClient,
                                               site_key: str) -> None:
-    text = "See https://a.example and https://b.example and https://c.example for more."
+    text = ("Sources: the minutes at https://council.example/minutes, the budget at "
+            "https://council.example/budget and the audit at https://audit.example/2026.")
     response = post(client, site_key, {**GOOD, "body": text})
     body = response.get_json()
     assert response.status_code == 201

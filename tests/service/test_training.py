@@ -8,32 +8,41 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import auth
-from tests.service.test_review import hold
+from tests.service.test_review import hold, links
 
 NICE = ["Thanks for the clear report on the new library hours",
         "I agree with the council decision on the bus lanes",
         "Good article, the photos of the harbour are lovely"]
+SPAM = ["Cheap watches and bags at our shop, best prices online",
+        "Earn money from home with this one simple crypto trick"]
 NASTY = ["You are a pathetic moron and everyone laughs at you",
          "Shut up you stupid idiot nobody wants you here",
          "What a disgusting worthless loser you are"]
 
 
 def test_training_on_decisions_separates_them(app: Flask, client: FlaskClient, site_key: str,
-                                              moderator_key: str, tmp_path: Path) -> None:
+                                              moderator_key: str, tmp_path: Path,
+                                              policy_dir: Path) -> None:
     from classifier import load_model
 
-    links = " http://a.example http://b.example http://c.example"
+    # This site holds spam for its moderators rather than rejecting it outright.
+    (policy_dir / "news.yaml").write_text("extends: default.yaml\n"
+                                          "thresholds: {spam: {hold: 0.7}}\n")
     for round_ in range(4):
-        for text, action in [*[(t, "approve") for t in NICE], *[(t, "reject") for t in NASTY]]:
-            held = hold(client, site_key, body=f"{text} {round_}{links}")["id"]
+        cases = [*[(t, "approve", "") for t in NICE],
+                 *[(t, "reject", "Personal attack") for t in NASTY],
+                 *[(t, "reject", "Advertising spam") for t in SPAM]]
+        for text, action, reason in cases:
+            held = hold(client, site_key, body=f"{text} {round_}. {links(round_)}")["id"]
             response = client.post(f"/v1/review/comments/{held}/decision",
-                                   json={"action": action}, headers=auth(moderator_key))
+                                   json={"action": action, "reason": reason},
+                                   headers=auth(moderator_key))
             assert response.status_code == 200
     out = tmp_path / "model"
     result = app.test_cli_runner().invoke(args=["model", "train", "--from-decisions",
                                                 "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "24 moderator decisions (12 abuse, 0 spam)" in result.output
+    assert "32 moderator decisions (12 abuse, 8 spam)" in result.output
     model = load_model(out)
     nasty = model.score("you pathetic stupid moron").scores["abuse"]
     nice = model.score("thanks for the clear report").scores["abuse"]

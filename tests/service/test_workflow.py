@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import auth
-from tests.service.test_review import hold, set_risk
+from tests.service.test_review import hold, links, set_risk
 
 
 @pytest.fixture
@@ -72,8 +72,7 @@ def test_release_gives_the_item_back(client: FlaskClient, site_key: str, moderat
 def test_claim_next_hands_out_distinct_items_highest_score_first(
         app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
         second_moderator: str) -> None:
-    ids = [hold(client, site_key, body=f"http://a.example http://b.example http://c.example {i}"
-                )["id"] for i in range(5)]
+    ids = [hold(client, site_key, body=links(i))["id"] for i in range(5)]
     for comment_id, risk in zip(ids, (0.1, 0.9, 0.5, 0.7, 0.3), strict=True):
         set_risk(app, comment_id, risk)
     first = client.post("/v1/review/claim-next", json={"count": 2}, headers=auth(moderator_key))
@@ -125,8 +124,7 @@ def test_undo_own_decision_within_the_window(app: Flask, client: FlaskClient, si
 
 def test_bulk_reports_each_item(client: FlaskClient, site_key: str, moderator_key: str,
                                 second_moderator: str) -> None:
-    a, b, c = (hold(client, site_key, body=f"http://a.example http://b.example "
-                    f"http://c.example {i}")["id"] for i in range(3))
+    a, b, c = (hold(client, site_key, body=links(i))["id"] for i in range(3))
     decide(client, moderator_key, a, "reject")
     client.post(f"/v1/review/comments/{b}/claim", headers=auth(second_moderator))
     response = client.post("/v1/review/decisions",
@@ -147,7 +145,7 @@ def test_queue_filters(app: Flask, client: FlaskClient, site_key: str,
                        moderator_key: str) -> None:
     a = hold(client, site_key, email="a@example.org", ip="192.0.2.1")["id"]
     b = hold(client, site_key, email="b@example.org", ip="192.0.2.2",
-             body="http://x.example http://y.example http://z.example again")["id"]
+             body=links("again"))["id"]
     set_risk(app, a, 0.2)
     set_risk(app, b, 0.8)
 
