@@ -3,8 +3,8 @@
 Every comment a moderator approved or rejected becomes a labelled row.  An approval means
 neither abuse nor spam.  A rejection is spam when the moderator's reason says so (spam,
 advertising, promotion, scam) and abuse when it gives another reason; without a reason, it
-is spam when a spam rule fired or the spam score led the abuse score.  Comments that only the policy decided
-are left out: they teach the model nothing it does not already know.
+is spam when a spam rule fired or the spam score led the abuse score.  Comments that only
+the policy decided are left out: they teach the model nothing it does not already know.
 """
 
 from __future__ import annotations
