@@ -157,7 +157,7 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
                 parts.append(h + np.uint64(n))
                 lengths.append(n)
         if parts:
-            char_index = (_fmix(np.concatenate(parts)) >> shift).astype(np.int64)
+            char_index = (_fmix(np.concatenate(parts)) >> shift).view(np.int64)
         else:
             char_index = np.zeros(0, dtype=np.int64)
 
@@ -169,7 +169,7 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
             keys += [zlib.crc32(f"{a} {b}".encode()) | (1 << 32) for a, b in pairs]
         if keys:
             wk = np.array(keys, dtype=np.uint64) + np.uint64(_WORD_SALT)
-            word_index = (_fmix(wk) >> shift).astype(np.int64)
+            word_index = (_fmix(wk) >> shift).view(np.int64)
         else:
             word_index = np.zeros(0, dtype=np.int64)
         return TextFeatures(

@@ -58,7 +58,8 @@ class Model:
             raise ModelError("bias or calibration arrays do not match the labels")
         self.featurizer = featurizer
         self._labels = tuple(labels)
-        self._weights = np.ascontiguousarray(weights, dtype=np.float32)
+        # features x labels, so that one gather fetches every label's weight of an n-gram
+        self._weights_t = np.ascontiguousarray(weights.T, dtype=np.float32)
         self._stored_weights = weights
         self._bias = bias.astype(np.float64)
         self._calibration = calibration.astype(np.float64)
@@ -83,10 +84,11 @@ class Model:
 
     def _contributions(self, feats: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per label, what each character n-gram, word (or pair) and signal adds."""
-        w = self._weights
-        chars = w[:, feats.char_index] * feats.char_scale
-        words = w[:, feats.word_index] * feats.word_scale
-        dense = w[:, self._dense_base:] * feats.dense
+        w = self._weights_t
+        # take() is several times faster than fancy indexing for a scattered gather
+        chars = (w.take(feats.char_index, axis=0) * feats.char_scale).T
+        words = (w.take(feats.word_index, axis=0) * feats.word_scale).T
+        dense = (w[self._dense_base:] * feats.dense[:, None]).T
         return chars, words, dense
 
     def margins(self, feats: TextFeatures) -> np.ndarray:
@@ -103,30 +105,38 @@ class Model:
                  dense: np.ndarray) -> dict[str, list[tuple[str, float]]]:
         """Credit each word with its own weight, half of each pair it is in and the
         character n-grams centred on it; then keep the words (and signals) that add most."""
-        spans = feats.word_spans
-        n_words = len(spans)
-        names = list(feats.words) + list(DENSE_NAMES[:_EXPLAINED_DENSE])
-        owner = None
+        n_labels = len(self._labels)
+        n_words = len(feats.word_spans)
+        slots = feats.words + DENSE_NAMES[:_EXPLAINED_DENSE]
+        group_of: dict[str, int] = {}  # a word that occurs twice is one term
+        groups = np.array([group_of.setdefault(name, len(group_of)) for name in slots],
+                          dtype=np.int64)
+        names = list(group_of)
+        n_slots = n_words + _EXPLAINED_DENSE
+        credit = np.zeros((n_labels, n_slots))
         if n_words and chars.shape[1]:
-            ends = np.array([end for _, end in spans])
+            ends = np.array([end for _, end in feats.word_spans])
             owner = np.minimum(np.searchsorted(ends, feats.char_middles(), side="right"),
                                n_words - 1)
+            flat = (owner + (np.arange(n_labels) * n_slots)[:, None]).ravel()
+            credit += np.bincount(flat, weights=chars.ravel(),
+                                  minlength=n_labels * n_slots).reshape(n_labels, n_slots)
+        if n_words:
+            credit[:, :n_words] += words[:, :n_words]
+            pairs = words[:, n_words:] / 2
+            n_pairs = pairs.shape[1]
+            credit[:, :n_pairs] += pairs
+            credit[:, 1: n_pairs + 1] += pairs
+        credit[:, n_words:] = dense[:, :_EXPLAINED_DENSE]
+        n_groups = len(names)
+        flat = (groups + (np.arange(n_labels) * n_groups)[:, None]).ravel()
+        merged = np.bincount(flat, weights=credit.ravel(),
+                             minlength=n_labels * n_groups).reshape(n_labels, n_groups)
         out = {}
         for row, label in enumerate(self._labels):
-            credit = np.zeros(n_words + _EXPLAINED_DENSE)
-            if owner is not None:
-                credit[:n_words] = np.bincount(owner, weights=chars[row], minlength=n_words)
-            if n_words:
-                credit[:n_words] += words[row, :n_words]
-                pairs = words[row, n_words:] / 2
-                credit[: len(pairs)] += pairs
-                credit[1: len(pairs) + 1] += pairs
-            credit[n_words:] = dense[row, :_EXPLAINED_DENSE]
-            merged: dict[str, float] = {}
-            for i in np.flatnonzero(credit > 0):
-                merged[names[i]] = merged.get(names[i], 0.0) + float(credit[i])
-            top = sorted(merged.items(), key=lambda kv: -kv[1])[:TOP_TERMS]
-            out[label] = [(name, round(value, 4)) for name, value in top]
+            order = np.argsort(-merged[row], kind="stable")[:TOP_TERMS]
+            out[label] = [(names[i], round(float(merged[row, i]), 4))
+                          for i in order if merged[row, i] > 0]
         return out
 
     def score(self, text: str) -> ScoreResult:
@@ -143,7 +153,7 @@ class Model:
         if not len(texts):
             return []
         matrix = self.featurizer.transform(texts)
-        margins = np.asarray(matrix @ self._weights.T) + self._bias
+        margins = np.asarray(matrix @ self._weights_t) + self._bias
         probs = self.probabilities(margins)
         return [dict(zip(self._labels, map(float, row), strict=True)) for row in probs]
 

@@ -16,8 +16,8 @@ from classifier.data import Row, read_rows
 from classifier.errors import DataError
 
 __all__ = [
-    "EVAL_SPLITS", "EXAMPLES_PATH", "SOURCES", "default_data_dir", "eval_rows", "is_held_out",
-    "training_rows",
+    "EVAL_SPLITS", "EXAMPLES_PATH", "SOURCES", "check_data_dir", "default_data_dir", "eval_rows",
+    "is_held_out", "training_rows",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

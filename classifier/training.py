@@ -1,5 +1,8 @@
 """Training: hashed features, one logistic regression per label, Platt calibration.
 
+With ``idf=True`` the regression is fitted on IDF-scaled columns (rare n-grams count more,
+as in TF-IDF) and the IDF factors are then folded into the stored weights.
+
 Each label's model learns from the rows that carry that label.  A fixed, seeded,
 stratified share of those rows is kept back; the calibration (probability = sigmoid of an
 affine function of the margin) is fitted on it and the manifest's metrics are measured on
@@ -17,6 +20,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import scipy
+import scipy.sparse as sp
 import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -49,6 +53,7 @@ class TrainParams:
     seed: int = 0
     thresholds: tuple[float, ...] = (0.5, 0.95)
     weight_dtype: str = "float16"
+    idf: bool = False
 
 
 def build_pipeline(params: TrainParams) -> Pipeline:
@@ -71,6 +76,14 @@ def _split(n: int, y: np.ndarray, params: TrainParams) -> tuple[np.ndarray, np.n
 def _platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     fit = LogisticRegression(C=1e4, max_iter=1000).fit(margins.reshape(-1, 1), y)
     return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+
+
+def _idf(matrix: sp.csr_matrix, n_bits: int) -> np.ndarray:
+    """Smoothed inverse document frequency of each hashed column (1 for the signals)."""
+    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    idf = np.log((1 + matrix.shape[0]) / (1 + df)) + 1.0
+    idf[1 << n_bits:] = 1.0
+    return idf
 
 
 def _versions() -> dict[str, str]:
@@ -101,6 +114,10 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
     featurizer = pipelines[labels[0]].named_steps["features"]
     say(f"featurising {len(rows):,} texts ({featurizer.n_features:,} hashed columns)")
     matrix = featurizer.transform([text for text, _ in rows])
+    # The fit sees TF-IDF-like columns; multiplying the learnt weights by the same factors
+    # gives weights for the raw columns, so serving needs no IDF table.
+    idf = _idf(matrix, featurizer.n_bits) if params.idf else np.ones(matrix.shape[1])
+    scaled = (matrix @ sp.diags(idf.astype(np.float32))).tocsr() if params.idf else matrix
 
     n_features = featurizer.n_features
     w_all = np.zeros((len(labels), n_features), dtype=params.weight_dtype)
@@ -114,13 +131,13 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
         if len(y) < 4 or min(counts) < 2:
             raise DataError(f"label {label!r}: need at least 2 rows of each class, got "
                             f"{counts[0]} negative and {counts[1]} positive")
-        x, sw = matrix[have], weight_arr[have]
+        x, xs, sw = matrix[have], scaled[have], weight_arr[have]
         fit_idx, cal_idx = _split(len(y), y, params)
         say(f"{label}: fitting on {len(fit_idx):,} rows ({int(y[fit_idx].sum()):,} positive), "
             f"calibrating on {len(cal_idx):,}")
         clf = pipelines[label].named_steps["classifier"]
-        clf.fit(x[fit_idx], y[fit_idx], sample_weight=sw[fit_idx])
-        w_all[i] = clf.coef_[0].astype(params.weight_dtype)
+        clf.fit(xs[fit_idx], y[fit_idx], sample_weight=sw[fit_idx])
+        w_all[i] = (clf.coef_[0] * idf).astype(params.weight_dtype)
         bias[i] = float(clf.intercept_[0])
         margins = np.asarray(x[cal_idx] @ w_all[i].astype(np.float32)).ravel() + bias[i]
         calibration[i] = _platt(margins, y[cal_idx])

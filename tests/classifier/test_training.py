@@ -66,3 +66,14 @@ def test_read_rows_csv_jsonl_and_label_as(tmp_path):
     (tmp_path / "c.csv").write_text("text,abuse\nx,maybe\n")
     with pytest.raises(DataError, match="0 or 1"):
         read_rows(tmp_path / "c.csv")
+
+
+def test_idf_option_trains_a_model_that_separates():
+    from dataclasses import replace
+
+    model = train_from_rows(tiny_rows(), params=replace(TINY_PARAMS, idf=True))
+    unseen = tiny_rows(90, seed=9)
+    scores = model.score_batch([text for text, _ in unseen])
+    y = [labels["spam"] for _, labels in unseen]
+    assert roc_auc_score(y, [s["spam"] for s in scores]) > 0.9
+    assert model.manifest["training"]["idf"] is True
