@@ -63,6 +63,14 @@ def _fmt(x: float) -> str:
     return f"{round(float(x), 3):g}"
 
 
+_HOLD_MESSAGE = "Your comment will appear after a moderator has reviewed it."
+_REJECT_MESSAGE = "Your comment was not published because it appears to break the Comment Policy."
+_REJECT_MESSAGES = {
+    "abuse": "Your comment was not published: it appears to attack or insult others.",
+    "spam": "Your comment was not published: it looks like advertising or spam.",
+}
+
+
 @dataclass(frozen=True)
 class Policy:
     """A loaded, compiled policy.  ``evaluate`` does no I/O beyond the ``Facts`` it is given."""
@@ -124,8 +132,11 @@ class Policy:
         for action in (Action.REJECT, Action.HOLD):
             limit = levels.get(action)
             if limit is not None and score >= limit:
-                message = (f"{name} score {_fmt(score)} is at or above the {action} "
-                           f"threshold {_fmt(limit)}")
-                return Reason(f"score:{name}", message, action, None, (f"score:{name}",),
+                # The reader sees a plain sentence; the moderator sees the figures.
+                note = (f"{name} score {_fmt(score)} is at or above the {action} "
+                        f"threshold {_fmt(limit)}")
+                message = (_HOLD_MESSAGE if action is Action.HOLD
+                           else _REJECT_MESSAGES.get(name, _REJECT_MESSAGE))
+                return Reason(f"score:{name}", message, action, note, (f"score:{name}",),
                               (f"{name} {_fmt(score)}",))
         return None

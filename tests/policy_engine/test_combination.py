@@ -91,11 +91,14 @@ def test_thresholds(policy, scores, action, rules):
     assert (d.action, d.rule_ids) == (action, rules)
 
 
-def test_threshold_reason_says_score_and_threshold(policy):
+def test_threshold_reason_tells_the_reader_plainly_and_the_moderator_the_figures(policy):
     (reason,) = decide(policy, "hello", {"abuse": 0.97}).reasons
     assert reason.rule == "score:abuse"
     assert reason.action == Action.REJECT
-    assert "0.97" in reason.message and "0.95" in reason.message and "reject" in reason.message
+    assert "0.97" in reason.note and "0.95" in reason.note and "reject" in reason.note
+    assert "score" not in reason.message and "0.9" not in reason.message
+    (held,) = decide(policy, "hello", {"abuse": 0.6}).reasons
+    assert held.action == Action.HOLD and "reviewed" in held.message and "0.6" in held.note
 
 
 def test_classifier_override_lifts_thresholds_only(policy):
