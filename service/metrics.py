@@ -49,17 +49,25 @@ class QueueCollector(Collector):
         from sqlalchemy import func, select
 
         from service.extensions import db
-        from service.models import Comment, Status, utcnow
+        from service.models import Comment, Delivery, Status, utcnow
 
         size = GaugeMetricFamily("moderation_queue_size", "Comments by status",
                                  labels=["status"])
         oldest = GaugeMetricFamily("moderation_queue_oldest_seconds",
                                    "Age of the oldest pending comment")
+        backlog = GaugeMetricFamily("moderation_webhook_deliveries",
+                                    "Webhook deliveries by state (pending is the backlog)",
+                                    labels=["state"])
         with self.app.app_context():
             rows = db.session.execute(
                 select(Comment.status, func.count(), func.min(Comment.created_at))
                 .group_by(Comment.status)).all()
+            deliveries = dict(db.session.execute(
+                select(Delivery.state, func.count()).where(Delivery.state != "delivered")
+                .group_by(Delivery.state)).all())
             db.session.remove()
+        for state in ("pending", "dead"):
+            backlog.add_metric([state], deliveries.get(state, 0))
         counts = {status: (n, first) for status, n, first in rows}
         for status in Status:
             size.add_metric([status.value], counts.get(status.value, (0, None))[0])
@@ -74,6 +82,7 @@ class QueueCollector(Collector):
             oldest.add_metric([], 0.0)
         yield size
         yield oldest
+        yield backlog
 
 
 @blp.get("/metrics")

@@ -81,3 +81,33 @@ def test_metrics_count_requests_decisions_and_queue(client: FlaskClient, site_ke
     assert "moderation_classifier_seconds_bucket" in text
     assert 'moderation_queue_size{status="pending"} 1.0' in text
     assert "moderation_http_request_duration_seconds_bucket" in text
+    assert 'moderation_webhook_deliveries{state="pending"} 0.0' in text
+
+
+def test_limits_are_shared_through_redis(_migrated: str, policy_dir: Path) -> None:
+    """Two app instances (two workers, or two machines) count against one limit in Redis."""
+    import redis
+
+    from service import create_app
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    settings = {"SQLALCHEMY_DATABASE_URI": _migrated, "TESTING": True,
+                "POLICY_DIR": str(policy_dir), "RATELIMIT_ENABLED": True,
+                "RATELIMIT_STORAGE_URI": url, "RATELIMIT_REVIEW_PER_KEY": "3 per minute"}
+    first, second = create_app(settings), create_app(settings)
+    key = _key(first, "moderator", None)
+    codes = [app.test_client().get("/v1/review/queue", headers=auth(key)).status_code
+             for app in (first, second, first, second)]
+    assert codes == [200, 200, 200, 429]
+    assert redis.Redis.from_url(url).keys("*"), "the counters are not in Redis"
+    redis.Redis.from_url(url).flushdb()
+    from service.extensions import db
+
+    with first.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()

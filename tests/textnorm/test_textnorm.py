@@ -1,7 +1,8 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from textnorm import fold, normalize, squeeze, strip_marks
+from textnorm import fold, join_spelled, normalize, squeeze, strip_marks
 
 
 def test_fold_case_accents_and_lookalikes():
@@ -38,7 +39,7 @@ def test_strip_marks():
 
 @given(st.text())
 def test_functions_are_total(text):
-    for fn in (fold, squeeze, normalize, strip_marks):
+    for fn in (fold, squeeze, normalize, strip_marks, join_spelled):
         assert isinstance(fn(text), str)
 
 
@@ -46,3 +47,26 @@ def test_functions_are_total(text):
 def test_fold_is_idempotent_on_its_output_case(text):
     once = fold(text)
     assert fold(once).lower() == fold(once)
+
+
+@pytest.mark.parametrize(("text", "joined"), [
+    ("i d i o t", "idiot"),
+    ("f.u.c.k you", "fuck you"),
+    ("s-t-u-p-i-d and m*o*r*o*n", "stupid and moron"),
+    # separators may differ, so two spelt-out words in a row run together
+    ("f.u.c.k.i.n.g m-o-r-o-n", "fuckingmoron"),
+    ("1 2 3 4", "1234"),
+    ("a b c", "a b c"),  # fewer than four
+    ("U.S. news", "U.S. news"),
+    ("a big idea", "a big idea"),  # whole words are never joined
+    ("i  d  i  o  t", "i  d  i  o  t"),  # one separator between letters, not two
+    ("", ""),
+])
+def test_join_spelled(text, joined):
+    assert join_spelled(text) == joined
+
+
+def test_normalize_does_not_join_spelled_letters():
+    """The policy engine relies on normalize keeping spelt-out letters apart."""
+    assert normalize("I D I O T") == "i d i o t"
+    assert join_spelled(normalize("I D I O T")) == "idiot"
