@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from service.auth import current_key, require
+from service.errors import ApiError
 from service.extensions import db
 from service.limits import review_limit
 from service.models import AuditEntry, Comment, Role, utcnow
@@ -32,8 +33,8 @@ def audit_log(args: dict[str, Any]) -> dict[str, Any]:
     """Every action, newest first: filter by comment, by moderator (`actor`), by day, by action."""
     key = current_key()
     stmt = select(AuditEntry)
-    if key.site:
-        stmt = stmt.where(AuditEntry.site == key.site)
+    if key.sites:
+        stmt = stmt.where(AuditEntry.site.in_(key.sites))
     if args.get("comment_id") is not None:
         stmt = stmt.where(AuditEntry.comment_id == args["comment_id"])
     if args.get("actor"):
@@ -56,14 +57,17 @@ def audit_log(args: dict[str, Any]) -> dict[str, Any]:
 def stats(args: dict[str, Any]) -> dict[str, Any]:
     """Queue sizes and oldest items, decisions per moderator per day, time to decision."""
     key = current_key()
-    site = key.site or args.get("site")
+    site = args.get("site")
+    if site and not key.may_see(site):
+        raise ApiError(404, f"No site {site!r} for this key.")
+    sites = (site,) if site else key.sites
     now = utcnow()
     since = now - timedelta(days=args["days"])
     queues = {}
     for name in ("pending", "reported", "escalated"):
         stmt = select(func.count(), func.min(Comment.created_at)).where(queue_condition(name))
-        if site:
-            stmt = stmt.where(Comment.site == site)
+        if sites:
+            stmt = stmt.where(Comment.site.in_(sites))
         size, oldest = db.session.execute(stmt).one()
         if oldest is not None and oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=UTC)
@@ -75,8 +79,8 @@ def stats(args: dict[str, Any]) -> dict[str, Any]:
             .where(AuditEntry.action.in_(DECISIONS), AuditEntry.created_at >= since)
             .group_by(AuditEntry.actor, day, AuditEntry.action)
             .order_by(day, AuditEntry.actor))
-    if site:
-        stmt = stmt.where(AuditEntry.site == site)
+    if sites:
+        stmt = stmt.where(AuditEntry.site.in_(sites))
     per_moderator: dict[tuple[str, str], dict[str, Any]] = {}
     for actor, on, action, n in db.session.execute(stmt):
         row = per_moderator.setdefault((actor, str(on)), {"actor": actor, "day": str(on),
@@ -86,12 +90,12 @@ def stats(args: dict[str, Any]) -> dict[str, Any]:
 
     decided = select(Comment.created_at, Comment.decided_at).where(
         Comment.decided_at.is_not(None), Comment.decided_at >= since)
-    if site:
-        decided = decided.where(Comment.site == site)
+    if sites:
+        decided = decided.where(Comment.site.in_(sites))
     waits = [(_aware(done) - _aware(made)).total_seconds()
              for made, done in db.session.execute(decided.limit(100_000))]
     return {
-        "site": site,
+        "sites": list(sites),
         "days": args["days"],
         "queues": queues,
         "decisions_per_moderator_per_day": list(per_moderator.values()),

@@ -140,10 +140,10 @@ def ban(args: dict[str, Any]) -> Ban:
     from service.workflow import audit
 
     key = current_key()
-    site = key.site or args.get("site")
-    if not site or (key.site and args.get("site") not in (None, key.site)):
+    site = args.get("site") or (key.sites[0] if len(key.sites) == 1 else None)
+    if not site or not key.may_see(site):
         raise ApiError(422, "Say which site the ban is for.", kind="validation-error",
-                       errors={"site": ["A site is required (and must be the key's own)."]})
+                       errors={"site": ["A site is required (one of the key's own)."]})
     if not args.get("value"):
         raise ApiError(422, "Say what to ban.", kind="validation-error",
                        errors={"value": ["This field is required."]})
@@ -165,9 +165,10 @@ def list_bans(args: dict[str, Any]) -> dict[str, Any]:
     """Bans, newest first; active ones only unless `include_inactive`."""
     key = current_key()
     stmt = select(Ban)
-    site = key.site or args.get("site")
-    if site:
-        stmt = stmt.where(Ban.site == site)
+    if key.sites:
+        stmt = stmt.where(Ban.site.in_(key.sites))
+    if args.get("site"):
+        stmt = stmt.where(Ban.site == args["site"])
     if not args["include_inactive"]:
         now = utcnow()
         stmt = stmt.where(Ban.lifted_at.is_(None),
@@ -186,7 +187,7 @@ def lift(ban_id: int) -> Ban:
 
     key = current_key()
     row = db.session.get(Ban, ban_id)
-    if row is None or (key.site and row.site != key.site):
+    if row is None or not key.may_see(row.site):
         raise ApiError(404, f"No ban {ban_id}.")
     if row.lifted_at is not None:
         raise ApiError(409, f"Ban {ban_id} was lifted by {row.lifted_by} at "

@@ -27,16 +27,21 @@ def keys() -> None:
 @keys.command("create")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True,
               help="site: submits comments; moderator: works the review queue; admin: all.")
-@click.option("--site", help="The site a key belongs to (required for --role site; limits a "
-              "moderator key to that site).")
+@click.option("--site", "sites", multiple=True,
+              help="The site a key belongs to (one, required for --role site); for a "
+              "moderator or admin key, the sites it may review (repeat; default: all).")
 @click.option("--label", default="", help="Who or what the key is for, shown in the audit log.")
 @with_appcontext
-def create_key_command(role: str, site: str | None, label: str) -> None:
+def create_key_command(role: str, sites: tuple[str, ...], label: str) -> None:
     """Create a key and print its secret (shown once; only its hash is stored)."""
     from service.keys import create_key
 
-    if role == Role.SITE and not site:
-        raise click.UsageError("--role site needs --site SITE")
+    if role == Role.SITE and len(sites) != 1:
+        raise click.UsageError("--role site needs exactly one --site SITE")
+    if any("," in name or not name.strip() for name in sites):
+        raise click.BadParameter("site names cannot be empty or contain commas",
+                                 param_hint="--site")
+    site = ",".join(dict.fromkeys(sites)) or None
     new = create_key(Role(role), site=site, label=label)
     click.echo(new.secret)
     click.echo(f"Created {role} key {new.key.prefix}"

@@ -68,10 +68,19 @@ class ApiKey(db.Model):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
-    site: Mapped[str | None] = mapped_column(String(100))
+    # A site key's site; for review keys, a comma-separated list of sites (empty: all).
+    site: Mapped[str | None] = mapped_column(String(1000))
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        """The sites a key is limited to; empty for a review key that sees every site."""
+        return tuple(name for name in (self.site or "").split(",") if name)
+
+    def may_see(self, site: str) -> bool:
+        return not self.sites or site in self.sites
 
     @property
     def actor(self) -> str:

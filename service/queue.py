@@ -30,8 +30,8 @@ def queue_condition(queue: str) -> ColumnElement[bool]:
 def filters(args: dict[str, Any], key: ApiKey) -> list[ColumnElement[bool]]:
     """The WHERE conditions for the filters in ``args``, within the key's site."""
     conditions: list[ColumnElement[bool]] = []
-    if key.site:
-        conditions.append(Comment.site == key.site)
+    if key.sites:
+        conditions.append(Comment.site.in_(key.sites))
     if args.get("site"):
         conditions.append(Comment.site == args["site"])
     if args.get("thread"):

@@ -45,8 +45,7 @@ class ItemView:
 def load(comment_id: int) -> Comment:
     """A comment the current key may review, or 404 (another site's comment is not there)."""
     comment = db.session.get(Comment, comment_id)
-    site = current_key().site
-    if comment is None or (site and comment.site != site):
+    if comment is None or not current_key().may_see(comment.site):
         raise ApiError(404, f"No comment {comment_id}.")
     return comment
 

@@ -55,11 +55,19 @@ def audit(comment: Comment | None, key: ApiKey, action: str, *, note: str | None
           from_status: str | None = None, to_status: str | None = None,
           detail: dict[str, Any] | None = None, now: datetime | None = None) -> AuditEntry:
     entry = AuditEntry(comment_id=comment.id if comment else None,
-                       site=comment.site if comment else key.site, action=action,
+                       site=comment.site if comment else detail_site(key, detail),
+                       action=action,
                        actor=key.actor, key_id=key.id, note=note, from_status=from_status,
                        to_status=to_status, detail=detail or {}, created_at=now or utcnow())
     db.session.add(entry)
     return entry
+
+
+def detail_site(key: ApiKey, detail: dict[str, Any] | None) -> str | None:
+    """The site an action not about one comment belongs to (a ban's), for scoped listings."""
+    if detail and detail.get("site"):
+        return str(detail["site"])
+    return key.sites[0] if len(key.sites) == 1 else None
 
 
 def _conflict(comment: Comment, key: ApiKey, now: datetime) -> ApiError:

@@ -117,3 +117,29 @@ def test_another_sites_key_sees_nothing_of_this_site(app: Flask, client: FlaskCl
         assert response.status_code == 404, (url, response.status_code)
     queue = client.get("/v1/review/queue", headers=auth(other_moderator)).get_json()
     assert queue["items"] == []
+
+
+def test_a_review_key_limited_to_some_sites(app: Flask, client: FlaskClient, site_key: str,
+                                            other_site_key: str) -> None:
+    from service.keys import create_key
+    from service.models import Role
+
+    with app.app_context():
+        third = create_key(Role.SITE, site="third").secret
+    news, other, elsewhere = (hold(client, key)["id"]
+                              for key in (site_key, other_site_key, third))
+    result = app.test_cli_runner().invoke(args=["keys", "create", "--role", "moderator",
+                                                "--site", "news", "--site", "other"])
+    assert result.exit_code == 0, result.output
+    two_sites = result.stdout.strip()
+    queue = client.get("/v1/review/queue", headers=auth(two_sites)).get_json()
+    assert {item["id"] for item in queue["items"]} == {news, other}
+    assert client.get(f"/v1/review/comments/{elsewhere}",
+                      headers=auth(two_sites)).status_code == 404
+    stats = client.get("/v1/review/stats", headers=auth(two_sites)).get_json()
+    assert stats["queues"]["pending"]["size"] == 2
+    assert client.get("/v1/review/stats", query_string={"site": "third"},
+                      headers=auth(two_sites)).status_code == 404
+    bad = app.test_cli_runner().invoke(args=["keys", "create", "--role", "site", "--site", "a",
+                                             "--site", "b"])
+    assert bad.exit_code != 0

@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('secret_hash', sa.String(length=64), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('site', sa.String(length=100), nullable=True),
+    sa.Column('site', sa.String(length=1000), nullable=True),
     sa.Column('label', sa.String(length=200), nullable=False),
     sa.Column('created_at', service.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', service.models.UTCDateTime(timezone=True), nullable=True),
