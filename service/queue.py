@@ -84,17 +84,22 @@ def page(args: dict[str, Any], key: ApiKey) -> dict[str, Any]:
     return {"items": items, "next_cursor": next_cursor}
 
 
+def _count_where(condition: ColumnElement[bool]) -> Any:
+    return func.count().filter(condition)
+
+
 def author_record(comment: Comment) -> dict[str, Any]:
     """The author's history on this site: by email, plus who else wrote from the same IP."""
     by_author = and_(Comment.site == comment.site, Comment.author_email == comment.author_email)
-    counts = dict(db.session.execute(
-        select(Comment.status, func.count()).where(by_author, Comment.id != comment.id)
-        .group_by(Comment.status)).all())
-    first_seen = db.session.execute(select(func.min(Comment.created_at)).where(by_author)
-                                    ).scalar_one()
-    reported = db.session.execute(
-        select(func.count(Report.id)).join(Comment, Report.comment_id == Comment.id)
-        .where(by_author)).scalar_one()
+    reported = (select(func.count(Report.id)).join(Comment, Report.comment_id == Comment.id)
+                .where(by_author).scalar_subquery())
+    others_earlier = Comment.id != comment.id
+    row = db.session.execute(
+        select(_count_where(and_(others_earlier, Comment.status == Status.PUBLISHED)),
+               _count_where(and_(others_earlier, Comment.status == Status.REJECTED)),
+               _count_where(and_(others_earlier, Comment.status == Status.PENDING)),
+               func.min(Comment.created_at), reported)
+        .where(by_author)).one()
     others: list[str] = []
     if comment.ip:
         others = list(db.session.execute(
@@ -102,24 +107,23 @@ def author_record(comment: Comment) -> dict[str, Any]:
                                                Comment.ip == comment.ip,
                                                Comment.author_email != comment.author_email)
             .group_by(Comment.author_email).order_by(Comment.author_email).limit(20)).scalars())
-    return {"approved": counts.get(Status.PUBLISHED, 0), "rejected": counts.get(Status.REJECTED, 0),
-            "pending": counts.get(Status.PENDING, 0), "reported": reported,
-            "first_seen": first_seen, "same_ip_authors": others}
+    return {"approved": row[0], "rejected": row[1], "pending": row[2], "first_seen": row[3],
+            "reported": row[4], "same_ip_authors": others}
 
 
 def thread_context(comment: Comment) -> dict[str, Any]:
-    counts = dict(db.session.execute(
-        select(Comment.status, func.count())
-        .where(Comment.site == comment.site, Comment.thread == comment.thread)
-        .group_by(Comment.status)).all())
+    published, pending = db.session.execute(
+        select(_count_where(Comment.status == Status.PUBLISHED),
+               _count_where(Comment.status == Status.PENDING))
+        .where(Comment.site == comment.site, Comment.thread == comment.thread)).one()
     parent = None
     if comment.parent_id:
         row = db.session.get(Comment, comment.parent_id)
         if row is not None:
             parent = {"id": row.id, "name": row.author_name, "body": row.body[:500],
                       "status": row.status}
-    return {"thread": comment.thread, "published": counts.get(Status.PUBLISHED, 0),
-            "pending": counts.get(Status.PENDING, 0), "parent": parent}
+    return {"thread": comment.thread, "published": published, "pending": pending,
+            "parent": parent}
 
 
 def score_details(comment: Comment) -> list[dict[str, Any]]:

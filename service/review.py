@@ -74,10 +74,10 @@ def item(comment_id: int) -> ItemView:
 
     Opening an item is recorded in the audit log (it shows the author's email and IP).
     """
-    comment = load(comment_id)
-    workflow.audit(comment, current_key(), "view")
-    db.session.commit()
-    return ItemView(comment)
+    view = ItemView(load(comment_id))
+    workflow.audit(view._comment, current_key(), "view")
+    workflow.commit_log_entry()
+    return view
 
 
 @blp.route("/comments/<id:comment_id>/claim", methods=["POST"])

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, literal_column, or_, select, update
+from sqlalchemy import and_, literal_column, or_, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from service import metrics
@@ -61,6 +61,18 @@ def audit(comment: Comment | None, key: ApiKey, action: str, *, note: str | None
                        to_status=to_status, detail=detail or {}, created_at=now or utcnow())
     db.session.add(entry)
     return entry
+
+
+def commit_log_entry() -> None:
+    """Commit a transaction that only adds a log entry (an item was viewed).
+
+    The objects already read stay usable for the answer; on PostgreSQL the commit does not
+    wait for the disk (a crash may lose the last few view entries, never a decision).
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    db.session().expire_on_commit = False
+    db.session.commit()
 
 
 def detail_site(key: ApiKey, detail: dict[str, Any] | None) -> str | None:
@@ -160,24 +172,20 @@ def claim_next(key: ApiKey, count: int, filters: list[ColumnElement[bool]]) -> l
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     ids = list(db.session.execute(stmt).scalars())
-    claimed: list[int] = []
-    if ids:
-        claimed = list(db.session.execute(
-            update(Comment).where(Comment.id.in_(ids), free)
-            .values(claimed_by=key.actor, claim_key_id=key.id, claim_expires_at=expires)
-            .returning(Comment.id).execution_options(synchronize_session=False)).scalars())
-    if not claimed:
+    if not ids:
         db.session.rollback()
         return []
-    in_order = select(Comment).where(Comment.id.in_(claimed)).order_by(Comment.risk.desc(),
-                                                                        Comment.id)
-    for comment in db.session.execute(in_order).scalars():
+    claimed = db.session.execute(
+        update(Comment).where(Comment.id.in_(ids), free)
+        .values(claimed_by=key.actor, claim_key_id=key.id, claim_expires_at=expires)
+        .returning(Comment).execution_options(populate_existing=True)).scalars().all()
+    for comment in claimed:
         db.session.add(AuditEntry(comment_id=comment.id, site=comment.site, action="claim",
                                   actor=key.actor, key_id=key.id, created_at=now,
                                   detail={"until": expires.isoformat()}))
+    db.session().expire_on_commit = False  # the claimed rows are the answer: no reload
     db.session.commit()
-    # One query for the answer (the commit expired the rows; reloading each costs a query).
-    return list(db.session.execute(in_order).scalars())
+    return sorted(claimed, key=lambda c: (-c.risk, c.id))
 
 
 # -- decisions ------------------------------------------------------------------------------

@@ -62,3 +62,16 @@ def test_load_errors_are_messages_not_tracebacks(tiny_csv, tmp_path):
                                         str(tiny_csv), "--output", str(tmp_path / "o.csv")])
     assert result.exit_code == 2
     assert "not a model artifact" in result.output
+
+
+def test_train_records_feature_options_and_fingerprint(tiny_csv, tmp_path):
+    out = tmp_path / "m"
+    result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--out", str(out),
+                                        "--n-bits", "16", "--char-max", "4",
+                                        "--word-weight", "1.0", "--c", "2"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["features"]["char_max"] == 4
+    assert manifest["features"]["word_weight"] == 1.0
+    assert manifest["training"]["C"] == 2.0
+    assert len(manifest["textnorm"]["fingerprint"]) == 64

@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -392,7 +393,13 @@ def test_the_worker_stops_on_sigint_and_gives_back_unsent_leases(
     register(client, site_key, hook.url, secret=SECRET)
     decided_events(client, site_key, moderator_key, 4)
     before = signal.getsignal(signal.SIGINT)
-    timer = threading.Timer(0.15, os.kill, (os.getpid(), signal.SIGINT))
+    def interrupt_during_the_first_send() -> None:
+        deadline = time.monotonic() + 30
+        while not hook.received and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Thread(target=interrupt_during_the_first_send)
     timer.start()
     stats = run_worker(app, interval=0.05, batch=100)  # returns only once stopped
     timer.join()
