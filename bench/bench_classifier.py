@@ -1,6 +1,7 @@
 """Benchmark the abuse and spam classifier against peers and a reference model.
 
     .venv/bin/python bench/bench_classifier.py [--data-dir ../shared/data] [--model DIR]
+    .venv/bin/python bench/bench_classifier.py --select '{"n_bits": [20, 21], "C": [4, 8]}'
 
 Side by side on the evaluation splits of the default recipe (``classifier.recipe``):
 our model; ``alt-profanity-check`` and ``hatesonar`` (benchmark-only packages, skipped with
@@ -9,17 +10,25 @@ char 2-5 grams + logistic regression) trained on the same training rows as ours.
 ROC AUC, average precision and F1 at 0.5 per split, the median time of a single call on a
 ~100-character comment, comments per second in batches of 1,000, and our accuracy per
 HateCheck functionality.  Exits 2 when the public data folder is absent.
+
+``--select GRID`` chooses training settings without looking at any evaluation split: it
+keeps back a seeded 15% of the default recipe's *training* rows (not the project's
+examples), fits the abuse model on the rest for every combination in the grid (a JSON
+object of ``TrainParams`` field -> list of values) and prints the validation ROC AUC per
+source and their mean, the criterion for choosing.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import statistics
 import sys
 import time
 import warnings
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from classifier import DEFAULT_MODEL_PATH, load_model, recipe  # noqa: E402
 from classifier.errors import DataError  # noqa: E402
 from classifier.evaluation import binary_metrics  # noqa: E402
+from classifier.training import TrainParams, build_pipeline  # noqa: E402
 
 Batch = Callable[[Sequence[str]], dict[str, np.ndarray]]
 Single = Callable[[str], object]
@@ -132,6 +142,50 @@ def hatecheck_functionalities(system: System, data_dir: Path) -> dict[str, tuple
     return {k: (float(np.mean(v)), len(v)) for k, v in sorted(groups.items())}
 
 
+SELECT_SEED = 777
+SELECT_SHARE = 0.15
+
+
+def select(data_dir: Path, grid: dict[str, list]) -> list[dict]:
+    """Validation ROC AUC of the abuse model per setting, on rows carved out of training."""
+    from sklearn.metrics import roc_auc_score
+
+    rows, weights, described = recipe.training_rows(data_dir)
+    sources = [d.split(":")[0] for d in described]
+    counts = [int(d.split(": ")[1].split()[0]) for d in described]
+    origin = np.repeat(np.arange(len(sources)), counts)
+    keep = np.array([i for i, (_, found) in enumerate(rows) if "abuse" in found])
+    texts = [rows[i][0] for i in keep]
+    y = np.array([rows[i][1]["abuse"] for i in keep])
+    w, src = np.asarray(weights)[keep], origin[keep]
+    examples = sources.index(recipe.EXAMPLES_PATH.name)
+    val = np.array([
+        zlib.crc32(f"val{SELECT_SEED}:{t}".encode("utf-8", "surrogatepass")) % 10_000
+        < SELECT_SHARE * 10_000 for t in texts]) & (src != examples)
+    print(f"fitting on {(~val).sum():,} training rows, validating on {val.sum():,}")
+    out, matrices = [], {}
+    feature_keys = [k for k in grid if k not in {"C", "max_iter", "idf"}]
+    for combo in itertools.product(*grid.values()):
+        setting = dict(zip(grid, combo, strict=True))
+        params = TrainParams(**setting)
+        pipe = build_pipeline(params)
+        key = tuple(setting[k] for k in feature_keys)
+        if key not in matrices:
+            matrices = {key: pipe.named_steps["features"].transform(texts)}
+        x = matrices[key]
+        clf = pipe.named_steps["classifier"].fit(x[~val], y[~val], sample_weight=w[~val])
+        stored = clf.coef_[0].astype(params.weight_dtype).astype(np.float32)
+        margins = np.asarray(x[val] @ stored).ravel()
+        per = {sources[s].split("/")[0]: float(roc_auc_score(y[val][src[val] == s],
+                                                             margins[src[val] == s]))
+               for s in np.unique(src[val])}
+        result = {**setting, "mean": float(np.mean(list(per.values()))), **per}
+        out.append(result)
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
+                          for k, v in result.items()}), flush=True)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None)
@@ -139,12 +193,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument("--json", dest="json_out", default=None, help="Also write results here.")
+    parser.add_argument("--select", default=None, metavar="GRID",
+                        help="Choose settings on a validation part of the training rows.")
     args = parser.parse_args(argv)
     try:
         data_dir = recipe.check_data_dir(args.data_dir)
     except DataError as exc:
         print(f"bench_classifier: {exc}", file=sys.stderr)
         return 2
+    if args.select:
+        results = select(data_dir, json.loads(args.select))
+        if args.json_out:
+            Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n")
+        return 0
 
     splits = {name: recipe.eval_rows(name, data_dir) for name in recipe.EVAL_SPLITS}
     systems = [ours(Path(args.model))]

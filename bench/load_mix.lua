@@ -30,7 +30,7 @@ end
 request = function()
   counter = counter + 1
   local kind = kinds[(counter % #kinds) + 1]
-  local ip = string.format("198.%d.%d.%d", counter % 200, (counter // 200) % 250, math.random(1, 250))
+  local ip = string.format("198.%d.%d.%d", counter % 200, math.floor(counter / 200) % 250, math.random(1, 250))
   local body
   if kind == "invalid" then
     body = '{"thread": "a1", "name": "", "email": "not-an-email"}'
