@@ -23,7 +23,9 @@ from classifier.errors import ModelError
 
 __all__ = ["FORMAT_VERSION", "MANIFEST", "load_artifact", "save_artifact"]
 
-FORMAT_VERSION = 1
+# 2: the manifest must carry a ``textnorm`` fingerprint (``classifier.fingerprint``).
+# Version 1 artifacts lack it, so nothing can tell whether their normalisation still holds.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 _ARRAY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
@@ -65,6 +67,11 @@ def load_artifact(directory: str | Path) -> tuple[dict[str, np.ndarray], dict]:
     if not isinstance(manifest, dict):
         raise ModelError(f"{manifest_path}: manifest must be a JSON object")
     version = manifest.get("format_version")
+    if version == 1:
+        raise ModelError(
+            f"{directory}: artifact format version 1 predates the textnorm fingerprint that "
+            f"this library (format version {FORMAT_VERSION}) requires; retrain the model"
+        )
     if version != FORMAT_VERSION:
         raise ModelError(
             f"{directory}: artifact format version {version!r} is not supported by this "

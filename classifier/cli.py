@@ -57,13 +57,17 @@ def model() -> None:
               help="Directory to write the model artifact to.")
 @click.option("--n-bits", default=TrainParams.n_bits, show_default=True,
               help="log2 of the number of hashed feature columns.")
+@click.option("--char-max", default=TrainParams.char_max, show_default=True,
+              help="Longest character n-gram.")
+@click.option("--word-weight", default=TrainParams.word_weight, show_default=True,
+              help="Weight of the word and word-pair block against the character block.")
 @click.option("--c", "c_value", default=TrainParams.C, show_default=True,
               help="Inverse regularisation strength of the logistic regression.")
 @click.option("--idf/--no-idf", default=TrainParams.idf, show_default=True,
               help="Fit on IDF-scaled columns (folded into the stored weights).")
 @click.option("--seed", default=TrainParams.seed, show_default=True)
-def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits, c_value, idf,
-          seed):
+def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits, char_max,
+          word_weight, c_value, idf, seed):
     """Train a model and write it as an artifact directory."""
     from classifier import recipe
 
@@ -83,7 +87,8 @@ def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits
             click.echo(f"read {len(extra):,} rows from {file}")
         if not rows:
             raise DataError("no training data: pass --data FILE and/or --public-data")
-        params = TrainParams(n_bits=n_bits, C=c_value, seed=seed, idf=idf)
+        params = TrainParams(n_bits=n_bits, char_max=char_max, word_weight=word_weight,
+                             C=c_value, seed=seed, idf=idf)
         trained = train_from_rows(rows, weights=weights, params=params, sources=sources,
                                   progress=lambda msg: click.echo(f"- {msg}"))
     except DataError as exc:

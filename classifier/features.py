@@ -23,9 +23,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from textnorm import normalize
+import textnorm
 
-__all__ = ["DENSE_NAMES", "HashedFeaturizer", "TextFeatures"]
+__all__ = ["DENSE_NAMES", "HashedFeaturizer", "TextFeatures", "normalized_text"]
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _PRIME = np.uint64(0x100000001B3)
@@ -41,9 +41,6 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _LONG_NUMBER = re.compile(r"\d{5,}")
-# Four or more single characters in a row with separators: "i d i o t", "f.u.c.k".
-_SPACED = re.compile(r"(?<!\w)\w(?:[ .\-_*]\w(?!\w)){3,}")
-_SEPARATORS = re.compile(r"[ .\-_*]")
 
 # Cheap signals read from the raw text, stored after the hashed block.
 DENSE_NAMES = ("[links]", "[capitals]", "[long numbers]", "[exclamations]", "[length]")
@@ -58,8 +55,13 @@ def _fmix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> _S33)
 
 
-def _join_spaced(match: re.Match) -> str:
-    return _SEPARATORS.sub("", match.group())
+def normalized_text(raw: str) -> str:
+    """The text the n-grams are read from, before padding: ``textnorm`` applied to ``raw``.
+
+    Looked up on the ``textnorm`` module at each call, so that the fingerprint a model
+    records (:mod:`classifier.fingerprint`) measures exactly what the features see.
+    """
+    return textnorm.join_spelled(textnorm.normalize(raw))
 
 
 def dense_signals(raw: str) -> np.ndarray:
@@ -144,7 +146,7 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
     def features(self, raw: str) -> TextFeatures:
         """The features of one text, keeping positions so that a score can be explained."""
         raw = raw[: self.max_chars]
-        text = _SPACED.sub(_join_spaced, normalize(raw))
+        text = normalized_text(raw)
         text = " " + _SPACE.sub(" ", text).strip() + " "
         shift = np.uint64(64 - self.n_bits)
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)

@@ -8,6 +8,7 @@ it re-featurises the text and credits each word with the weights of the n-grams 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 from classifier.artifact import load_artifact, save_artifact
 from classifier.errors import ModelError
 from classifier.features import DENSE_NAMES, HashedFeaturizer, TextFeatures
+from classifier.fingerprint import textnorm_fingerprint
 
 __all__ = ["Model", "ScoreResult", "load_model"]
 
@@ -167,10 +169,14 @@ class Model:
         return save_artifact(directory, arrays, manifest)
 
 
-def load_model(path: str | Path) -> Model:
-    """Load a model artifact, verifying its format version and file hashes.
+def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Model:
+    """Load a model artifact, verifying its format version, file hashes and normalisation.
 
-    Raises :class:`ModelError` with a message saying what is wrong.
+    Raises :class:`ModelError` with a message saying what is wrong, including when
+    ``textnorm`` now normalises text differently from when the model was trained (its
+    fingerprint, see :mod:`classifier.fingerprint`, differs): the model must then be
+    retrained.  ``allow_textnorm_mismatch=True`` loads it anyway with a ``RuntimeWarning``,
+    for experts measuring what a normalisation change does; scores may then be wrong.
     """
     arrays, manifest = load_artifact(path)
     try:
@@ -189,5 +195,23 @@ def load_model(path: str | Path) -> Model:
     for name, kind in expected.items():
         if not isinstance(params[name], kind):
             raise ModelError(f"{path}: feature parameter {name}={params[name]!r} is of wrong type")
+    _check_textnorm(path, manifest, allow_textnorm_mismatch)
     return Model(HashedFeaturizer(**params), labels, weights, bias, calibration, manifest)
+
+
+def _check_textnorm(path: str | Path, manifest: Mapping, allow_mismatch: bool) -> None:
+    recorded = manifest.get("textnorm")
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("fingerprint"), str):
+        raise ModelError(f"{path}: manifest has no textnorm fingerprint; retrain the model")
+    current = textnorm_fingerprint()
+    if recorded["fingerprint"] == current:
+        return
+    message = (f"{path}: text normalisation (textnorm) has changed since this model was "
+               f"trained (fingerprint {recorded['fingerprint'][:12]}, now {current[:12]}), so "
+               "its features no longer mean what they meant in training; retrain the model "
+               "with the current textnorm")
+    if not allow_mismatch:
+        raise ModelError(message)
+    warnings.warn(message + " (loaded anyway: allow_textnorm_mismatch=True)", RuntimeWarning,
+                  stacklevel=3)
 

@@ -30,6 +30,7 @@ from classifier.data import Row, rows_digest
 from classifier.errors import DataError
 from classifier.evaluation import binary_metrics
 from classifier.features import HashedFeaturizer
+from classifier.fingerprint import PROBES, textnorm_fingerprint
 from classifier.model import FEATURE_PARAMS, Model
 
 __all__ = ["TrainParams", "build_pipeline", "train_from_rows"]
@@ -112,6 +113,8 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
 
     pipelines = {label: build_pipeline(params) for label in labels}
     featurizer = pipelines[labels[0]].named_steps["features"]
+    # Recorded before featurising: the fingerprint of the textnorm the weights are learnt on.
+    fingerprint = {"fingerprint": textnorm_fingerprint(), "probes": len(PROBES)}
     say(f"featurising {len(rows):,} texts ({featurizer.n_features:,} hashed columns)")
     matrix = featurizer.transform([text for text, _ in rows])
     # The fit sees TF-IDF-like columns; multiplying the learnt weights by the same factors
@@ -161,6 +164,7 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
         "data": {"sha256": rows_digest(rows, weight_arr), "rows": len(rows),
                  "sources": list(sources)},
         "training": asdict(params),
+        "textnorm": fingerprint,
         "metrics": metrics,
         "thresholds": {label: {"hold": lo, "reject": hi} for label in labels},
     }

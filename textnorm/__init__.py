@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "squeeze", "normalize", "strip_marks", "LEET"]
+__all__ = ["fold", "join_spelled", "squeeze", "normalize", "strip_marks", "LEET"]
 
 # Look-alike letters from other scripts that are used to dodge word filters.  NFKC handles
 # full-width and mathematical letters; these are the ones it leaves alone.
@@ -71,6 +71,10 @@ def _unleet(text: str) -> str:
 
 
 _RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
+# Four or more single characters in a row, each followed by one separator: "i d i o t",
+# "f.u.c.k", "s-t-u-p-i-d".  The lookarounds keep whole words out: "a big idea" stays.
+_SPELLED = re.compile(r"(?<!\w)\w(?:[ .\-_*]\w(?!\w)){3,}")
+_SPELL_SEPARATORS = re.compile(r"[ .\-_*]")
 
 
 def strip_marks(text: str) -> str:
@@ -106,3 +110,15 @@ def squeeze(text: str, max_run: int = 2) -> str:
 def normalize(text: str) -> str:
     """``fold`` then ``squeeze``: the form both matching and features start from."""
     return squeeze(fold(text))
+
+
+def join_spelled(text: str) -> str:
+    """Join words spelt out one character at a time: ``i d i o t`` -> ``idiot``.
+
+    Four or more single letters or digits separated by one space, ``.``, ``-``, ``_`` or
+    ``*`` each (``f.u.c.k``, ``s-t-u-p-i-d``) become one word; shorter runs such as ``a b c``
+    and initials such as ``U.S.`` are left alone.  Meant for text already passed through
+    :func:`normalize` (the classifier's features use ``join_spelled(normalize(text))``);
+    ``fold``, ``squeeze`` and ``normalize`` themselves never join letters.
+    """
+    return _SPELLED.sub(lambda m: _SPELL_SEPARATORS.sub("", m.group()), text)
