@@ -105,6 +105,7 @@ def decide(runtime: Runtime, submission: Submission, verdict: Reason | None = No
     comment.actions.append(AuditEntry(action="submitted", actor="policy", site=submission.site,
                                         to_status=status.value))
     db.session.add(comment)
+    db.session().expire_on_commit = False  # the answer is what was just stored: no reload
     db.session.commit()
     metrics.DECISIONS.labels(comment.status).inc()
     for reason in reasons:
