@@ -111,3 +111,6 @@ def test_limits_are_shared_through_redis(_migrated: str, policy_dir: Path) -> No
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
         db.session.commit()
+        db.engine.dispose()
+    with second.app_context():
+        db.engine.dispose()  # each app has its own pool: close it, or its connections leak
