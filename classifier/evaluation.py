@@ -24,22 +24,22 @@ def binary_metrics(y: Sequence[int], probs: Sequence[float],
     Also the share of scores at the extremes (below 0.01, above 0.99), which shows whether
     calibration pushes everything to 0 or 1.  AUC and AP are ``None`` with one class only.
     """
-    y = np.asarray(y, dtype=np.int64)
+    labels = np.asarray(y, dtype=np.int64)
     p = np.asarray(probs, dtype=np.float64)
-    both = len(set(y.tolist())) == 2
+    both = len(set(labels.tolist())) == 2
     out: dict = {
-        "n": int(len(y)), "positive": int(y.sum()),
-        "roc_auc": float(roc_auc_score(y, p)) if both else None,
-        "average_precision": float(average_precision_score(y, p)) if both else None,
+        "n": int(len(labels)), "positive": int(labels.sum()),
+        "roc_auc": float(roc_auc_score(labels, p)) if both else None,
+        "average_precision": float(average_precision_score(labels, p)) if both else None,
         "share_below_0.01": float(np.mean(p < 0.01)) if len(p) else None,
         "share_above_0.99": float(np.mean(p > 0.99)) if len(p) else None,
         "at": {},
     }
     for t in thresholds:
         pred = p >= t
-        tp = int(np.sum(pred & (y == 1)))
-        fp = int(np.sum(pred & (y == 0)))
-        fn = int(np.sum(~pred & (y == 1)))
+        tp = int(np.sum(pred & (labels == 1)))
+        fp = int(np.sum(pred & (labels == 0)))
+        fn = int(np.sum(~pred & (labels == 1)))
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

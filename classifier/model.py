@@ -190,8 +190,9 @@ def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Mo
             raise ModelError(f"{path}: array {name} must hold finite floats")
     if not (isinstance(params["n_bits"], int) and 8 <= params["n_bits"] <= 24):
         raise ModelError(f"{path}: unsupported feature size n_bits={params['n_bits']!r}")
-    expected = {"char_min": int, "char_max": int, "max_chars": int, "word_bigrams": bool,
-                "word_weight": (int, float)}
+    expected: dict[str, type | tuple[type, ...]] = {
+        "char_min": int, "char_max": int, "max_chars": int, "word_bigrams": bool,
+        "word_weight": (int, float)}
     for name, kind in expected.items():
         if not isinstance(params[name], kind):
             raise ModelError(f"{path}: feature parameter {name}={params[name]!r} is of wrong type")
