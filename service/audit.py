@@ -9,24 +9,19 @@ from typing import Any
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from service.auth import current_key, require
+from service.auth import current_key, review_endpoint
 from service.errors import ApiError
 from service.extensions import db
-from service.limits import review_limit
-from service.models import AuditEntry, Comment, Role, utcnow
+from service.models import AuditEntry, Comment, utcnow
 from service.pagination import newest_first
 from service.queue import queue_condition
 from service.review_schemas import AuditArgsSchema, AuditPageSchema, StatsArgsSchema
 
 blp = Blueprint("audit", __name__, url_prefix="/v1/review", description="Audit and figures")
-SECURITY = [{"moderatorKey": []}]
 DECISIONS = ("approve", "reject", "escalate")
 
 
-@blp.route("/audit", methods=["GET"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/audit", "GET")
 @blp.arguments(AuditArgsSchema, location="query")
 @blp.response(200, AuditPageSchema)
 def audit_log(args: dict[str, Any]) -> dict[str, Any]:
@@ -48,10 +43,7 @@ def audit_log(args: dict[str, Any]) -> dict[str, Any]:
     return newest_first(stmt, AuditEntry.id, args["limit"], args.get("cursor"))
 
 
-@blp.route("/stats", methods=["GET"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/stats", "GET")
 @blp.arguments(StatsArgsSchema, location="query")
 @blp.response(200)
 def stats(args: dict[str, Any]) -> dict[str, Any]:

@@ -57,3 +57,21 @@ def require(role: Role) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def review_endpoint(blp: Any, rule: str, method: str,
+                    role: Role = Role.MODERATOR) -> Callable[[F], F]:
+    """Route a review view: rate-limited per key, then the role check, then documented.
+
+    The same stack for every moderator and admin endpoint, in the order that matters: the
+    limit is counted before the key is checked, so guessing keys is limited too.
+    """
+    from service.limits import review_limit
+
+    scheme = "adminKey" if role is Role.ADMIN else "moderatorKey"
+
+    def decorate(view: F) -> F:
+        documented = blp.doc(security=[{scheme: []}])(view)
+        return blp.route(rule, methods=[method])(review_limit(require(role)(documented)))
+
+    return decorate

@@ -15,10 +15,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
-from service.auth import current_key, require
+from service.auth import current_key, review_endpoint
 from service.errors import ApiError
 from service.extensions import db
-from service.limits import review_limit
 from service.models import ApiKey, Ban, Comment, Role, utcnow
 from service.pagination import newest_first
 from service.review_schemas import BanArgsSchema, BanListArgsSchema, BanPageSchema, BanSchema
@@ -103,13 +102,9 @@ def value_from_comment(kind: str, comment: Comment) -> str:
 # -- views ----------------------------------------------------------------------------------
 
 blp = Blueprint("bans", __name__, url_prefix="/v1/review", description="Bans")
-SECURITY = [{"moderatorKey": []}]
 
 
-@blp.route("/comments/<id:comment_id>/ban", methods=["POST"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/comments/<id:comment_id>/ban", "POST")
 @blp.arguments(BanArgsSchema)
 @blp.response(201, BanSchema)
 def ban_from_item(args: dict[str, Any], comment_id: int) -> Ban:
@@ -129,10 +124,7 @@ def ban_from_item(args: dict[str, Any], comment_id: int) -> Ban:
     return ban
 
 
-@blp.route("/bans", methods=["POST"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/bans", "POST")
 @blp.arguments(BanArgsSchema)
 @blp.response(201, BanSchema)
 def ban(args: dict[str, Any]) -> Ban:
@@ -155,10 +147,7 @@ def ban(args: dict[str, Any]) -> Ban:
     return created
 
 
-@blp.route("/bans", methods=["GET"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/bans", "GET")
 @blp.arguments(BanListArgsSchema, location="query")
 @blp.response(200, BanPageSchema)
 def list_bans(args: dict[str, Any]) -> dict[str, Any]:
@@ -176,10 +165,7 @@ def list_bans(args: dict[str, Any]) -> dict[str, Any]:
     return newest_first(stmt, Ban.id, args["limit"], args.get("cursor"))
 
 
-@blp.route("/bans/<id:ban_id>", methods=["DELETE"])
-@review_limit
-@require(Role.ADMIN)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/bans/<id:ban_id>", "DELETE", Role.ADMIN)
 @blp.response(200, BanSchema)
 def lift(ban_id: int) -> Ban:
     """Lift a ban (admins only)."""

@@ -7,11 +7,10 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from service import queue, workflow
-from service.auth import current_key, require
+from service.auth import current_key, review_endpoint
 from service.errors import ApiError
 from service.extensions import db
-from service.limits import review_limit
-from service.models import Comment, Role
+from service.models import Comment
 from service.review_schemas import (
     BulkDecisionArgsSchema,
     BulkResultSchema,
@@ -25,7 +24,6 @@ from service.review_schemas import (
 
 blp = Blueprint("review", __name__, url_prefix="/v1/review",
                 description="The moderators' review queue")
-SECURITY = [{"moderatorKey": []}]
 
 
 class ItemView:
@@ -50,10 +48,7 @@ def load(comment_id: int) -> Comment:
     return comment
 
 
-@blp.route("/queue", methods=["GET"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/queue", "GET")
 @blp.arguments(QueueArgsSchema, location="query")
 @blp.response(200, QueuePageSchema)
 def list_queue(args: dict[str, Any]) -> dict[str, Any]:
@@ -64,10 +59,7 @@ def list_queue(args: dict[str, Any]) -> dict[str, Any]:
     return queue.page(args, current_key())
 
 
-@blp.route("/comments/<id:comment_id>", methods=["GET"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/comments/<id:comment_id>", "GET")
 @blp.response(200, ReviewItemSchema)
 def item(comment_id: int) -> ItemView:
     """One comment with why it was held, the author's record, the thread and its history.
@@ -80,10 +72,7 @@ def item(comment_id: int) -> ItemView:
     return view
 
 
-@blp.route("/comments/<id:comment_id>/claim", methods=["POST"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/comments/<id:comment_id>/claim", "POST")
 @blp.response(200, ReviewItemSchema)
 @blp.alt_response(409, description="Claimed by someone else, or not waiting for review.")
 def claim(comment_id: int) -> ItemView:
@@ -91,20 +80,14 @@ def claim(comment_id: int) -> ItemView:
     return ItemView(workflow.claim(load(comment_id), current_key()))
 
 
-@blp.route("/comments/<id:comment_id>/claim", methods=["DELETE"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/comments/<id:comment_id>/claim", "DELETE")
 @blp.response(200, ReviewItemSchema)
 def release(comment_id: int) -> ItemView:
     """Give back one's claim on an item."""
     return ItemView(workflow.release(load(comment_id), current_key()))
 
 
-@blp.route("/claim-next", methods=["POST"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/claim-next", "POST")
 @blp.arguments(ClaimNextArgsSchema)
 @blp.response(200, ClaimedSchema)
 def claim_next(args: dict[str, Any]) -> dict[str, Any]:
@@ -114,10 +97,7 @@ def claim_next(args: dict[str, Any]) -> dict[str, Any]:
     return {"items": workflow.claim_next(key, args["count"], conditions)}
 
 
-@blp.route("/comments/<id:comment_id>/decision", methods=["POST"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/comments/<id:comment_id>/decision", "POST")
 @blp.arguments(DecisionArgsSchema)
 @blp.response(200, ReviewItemSchema)
 @blp.alt_response(409, description="Decided already, or claimed by someone else: the body "
@@ -129,10 +109,7 @@ def decide(args: dict[str, Any], comment_id: int) -> ItemView:
     return ItemView(comment)
 
 
-@blp.route("/comments/<id:comment_id>/undo", methods=["POST"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/comments/<id:comment_id>/undo", "POST")
 @blp.response(200, ReviewItemSchema)
 @blp.alt_response(409, description="Not your latest decision, or the undo window has passed.")
 def undo(comment_id: int) -> ItemView:
@@ -140,10 +117,7 @@ def undo(comment_id: int) -> ItemView:
     return ItemView(workflow.undo(load(comment_id), current_key()))
 
 
-@blp.route("/decisions", methods=["POST"])
-@review_limit
-@require(Role.MODERATOR)
-@blp.doc(security=SECURITY)
+@review_endpoint(blp, "/decisions", "POST")
 @blp.arguments(BulkDecisionArgsSchema)
 @blp.response(200, BulkResultSchema)
 def bulk(args: dict[str, Any]) -> dict[str, Any]:
