@@ -3,7 +3,7 @@
 Pure library: no Flask, no database.  The service passes what it knows through ``Facts``.
 """
 
-from .facts import Facts, MemoryFacts, fingerprint
+from .facts import Answers, BatchFacts, Facts, MemoryFacts, Questions, fingerprint
 from .loader import load_policy, load_policy_file
 from .model import (
     Action,
@@ -20,7 +20,9 @@ from .policy import FieldRules, Policy, Rule
 
 __all__ = [
     "Action",
+    "Answers",
     "AuthorRecord",
+    "BatchFacts",
     "Decision",
     "Facts",
     "FieldLimit",
@@ -29,6 +31,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Problem",
+    "Questions",
     "Reason",
     "ReportRules",
     "Rule",

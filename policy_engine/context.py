@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from .facts import Facts, fingerprint_folded
+from .facts import Answers, Facts, Questions, fingerprint_folded
 from .model import AuthorRecord, Submission
 from .textfacts import FieldText
 
@@ -36,6 +36,21 @@ class EvalContext:
                                                   is_url=field in URL_FIELDS)
         return view
 
+    def body_fingerprint(self) -> str:
+        """The fingerprint of the body, as ``fingerprint`` computes it."""
+        return fingerprint_folded(self.text("body").folded_raw)
+
+    def preload(self, questions: Questions, answers: Answers) -> None:
+        """Take every answer to ``questions`` at once, so no rule asks the facts again."""
+        for field, within in questions.recent:
+            self._answers[("recent", field, within)] = answers.recent.get((field, within), 0)
+        for within in questions.duplicate:
+            self._answers[("dup", within)] = answers.duplicate.get(within, 0)
+        if questions.author_cap:
+            self._answers[("author",)] = answers.author or AuthorRecord()
+        if questions.ban:
+            self._answers[("ban",)] = answers.ban
+
     def _ask(self, key: tuple[Any, ...], question: Any) -> Any:
         if key not in self._answers:
             self._answers[key] = question()
@@ -52,7 +67,7 @@ class EvalContext:
     def duplicate_count(self, within: timedelta) -> int:
         """Earlier comments with the same body fingerprint within the window."""
         return self._ask(("dup", within), lambda: self.facts.duplicate_count(
-            fingerprint_folded(self.text("body").folded_raw), within))
+            self.body_fingerprint(), within))
 
     def author_record(self) -> AuthorRecord:
         """The author's moderation history."""

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 from textnorm import fold, squeeze
 
-from .model import AuthorRecord
+from .model import AuthorRecord, Submission
 
-__all__ = ["Facts", "MemoryFacts", "fingerprint"]
+__all__ = ["Answers", "BatchFacts", "Facts", "MemoryFacts", "Questions", "count_cap", "fingerprint"]
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -54,6 +57,61 @@ class Facts(Protocol):
 
     def ban_reason(self, email: str, ip: str | None) -> str | None:
         """The reason of an active ban on the email, its domain or the IP, else ``None``."""
+        ...
+
+
+def count_cap(*bounds: float | None) -> int:
+    """The smallest count ``K`` such that comparing ``min(n, K)`` with every bound given
+    decides the same as comparing ``n``: counting past ``K`` cannot change a rule's outcome."""
+    return max((math.floor(b) + 1 for b in bounds if b is not None), default=1)
+
+
+@dataclass(frozen=True)
+class Questions:
+    """Every question about the past that a policy's rules may ask, known when it loads,
+    so that a service can answer them all at once (one database round trip) instead of
+    one by one.
+
+    ``recent`` holds ``(field, window)`` pairs, ``duplicate`` windows; ``author_cap`` is 0
+    when no rule looks at the author's record, else the count past which the record's
+    counts no longer change any rule's outcome; ``ban`` says whether a rule asks for bans.
+    """
+
+    recent: frozenset[tuple[str, timedelta]] = frozenset()
+    duplicate: frozenset[timedelta] = frozenset()
+    author_cap: int = 0
+    ban: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.recent or self.duplicate or self.author_cap or self.ban)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The answers to :class:`Questions` for one submission.
+
+    ``recent`` is keyed like ``Questions.recent`` and ``duplicate`` by window; the author's
+    counts may stop at ``Questions.author_cap``; ``ban`` is the active ban's reason or None.
+    """
+
+    recent: Mapping[tuple[str, timedelta], int] = field(
+        default_factory=lambda: MappingProxyType({}))
+    duplicate: Mapping[timedelta, int] = field(default_factory=lambda: MappingProxyType({}))
+    author: AuthorRecord | None = None
+    ban: str | None = None
+
+
+@runtime_checkable
+class BatchFacts(Facts, Protocol):
+    """:class:`Facts` that can also answer every question of a policy in one go.
+
+    When the facts given to ``Policy.evaluate`` have ``answer_all``, the engine calls it once
+    with the policy's :class:`Questions` before testing any rule, and asks nothing else.
+    """
+
+    def answer_all(self, questions: Questions, submission: Submission,
+                   body_fingerprint: str) -> Answers:
+        """Answers to ``questions`` about ``submission`` (whose body has this fingerprint)."""
         ...
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .conditions import Banned, Duplicate, Flood, History
 from .context import EvalContext
-from .facts import Facts
+from .facts import Facts, Questions, count_cap
 from .model import Action, Decision, FieldLimit, Reason, ReportRules, Submission
 
 __all__ = ["FieldRules", "Policy", "Rule", "CLASSIFIER", "HOLDS"]
@@ -85,6 +87,11 @@ class Policy:
     rules: tuple[Rule, ...]
     examples: tuple[Any, ...] = ()
 
+    @cached_property
+    def questions(self) -> Questions:
+        """Every fact the rules may ask about (see :class:`Questions`), found once."""
+        return _questions(rule.condition for rule in self.rules)
+
     def evaluate(self, submission: Submission, scores: Mapping[str, float],
                  facts: Facts) -> Decision:
         """Decide on ``submission`` given the classifier's ``scores`` and the service's ``facts``.
@@ -92,6 +99,10 @@ class Policy:
         Facts are asked lazily (only for rules that need them, each at most once).
         """
         ctx = EvalContext(submission, scores, facts)
+        answer_all = getattr(facts, "answer_all", None)
+        if answer_all is not None and self.questions:
+            ctx.preload(self.questions, answer_all(self.questions, submission,
+                                                   ctx.body_fingerprint()))
         matched: list[tuple[Rule, tuple[str, ...]]] = []
         for rule in self.rules:
             hit = rule.condition.test(ctx)
@@ -140,3 +151,27 @@ class Policy:
                 return Reason(f"score:{name}", message, action, note, (f"score:{name}",),
                               (f"{name} {_fmt(score)}",))
         return None
+
+
+def _questions(conditions: Any) -> Questions:
+    recent: set[tuple[str, Any]] = set()
+    duplicate: set[Any] = set()
+    caps: list[int] = []
+    ban = False
+    stack = list(conditions)
+    while stack:
+        condition = stack.pop()
+        stack.extend(getattr(condition, "parts", ()))
+        if getattr(condition, "part", None) is not None:
+            stack.append(condition.part)
+        if isinstance(condition, Flood):
+            recent.add((condition.by, condition.within))
+        elif isinstance(condition, Duplicate):
+            duplicate.add(condition.within)
+        elif isinstance(condition, History):
+            b = condition.bounds
+            caps.append(count_cap(b.more_than, b.less_than, b.at_least, b.at_most))
+        elif isinstance(condition, Banned):
+            ban = True
+    return Questions(recent=frozenset(recent), duplicate=frozenset(duplicate),
+                     author_cap=max(caps, default=0), ban=ban)
