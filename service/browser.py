@@ -21,8 +21,8 @@ from service.comments import SUBMISSION_BODY, load_submission, request_data, run
 from service.errors import ApiError
 from service.extensions import db
 from service.limits import submit_limits
-from service.models import BrowserSite, Comment
-from service.moderation import decide
+from service.models import BrowserSite
+from service.moderation import Decided, decide
 from service.schemas import DecisionSchema
 
 blp = Blueprint("browser", __name__, url_prefix="/v1/public",
@@ -75,7 +75,7 @@ def preflight(public_id: str) -> Response:
 @blp.doc(requestBody=SUBMISSION_BODY, security=[])
 @blp.response(201, DecisionSchema)
 @blp.alt_response(403, description="The request's Origin is not allowed for this site.")
-def submit(public_id: str) -> Comment:
+def submit(public_id: str) -> Decided:
     """Submit a comment from a reader's browser (JSON or a plain form post)."""
     site = _site(public_id)
     g.cors_origin = _allowed_origin(site)

@@ -15,7 +15,7 @@ from service.errors import ApiError, flatten_messages
 from service.extensions import db
 from service.limits import submit_limits
 from service.models import Comment, Role, Status, utcnow
-from service.moderation import decide
+from service.moderation import Decided, decide
 from service.pagination import decode, encode
 from service.schemas import (
     CommentStatusSchema,
@@ -110,7 +110,7 @@ def load_submission(site: str, data: dict[str, Any] | None = None,
 @blp.response(201, DecisionSchema, description="Stored and decided: see `status`.")
 @blp.alt_response(422, description="Missing or invalid fields, listed per field in `errors`.")
 @blp.alt_response(415, description="Not JSON or form data.")
-def submit_comment() -> Comment:
+def submit_comment() -> Decided:
     """Submit a comment for moderation.
 
     The comment is validated against the site's policy, scored, decided and stored.

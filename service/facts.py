@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, literal, or_, select
 
-from policy_engine import AuthorRecord
+from policy_engine import Answers, AuthorRecord, Questions, Submission
+from service.bans import active_ban_filter, ban_targets
 from service.extensions import db
-from service.models import Comment, Status, utcnow
+from service.models import Ban, Comment, Status, utcnow
 
 
 class DatabaseFacts:
-    """:class:`policy_engine.Facts` for one site, over the ``comments`` table.
+    """:class:`policy_engine.BatchFacts` for one site, over the ``comments`` table.
+
+    ``answer_all`` answers every question of a policy in one statement (one round trip);
+    the one-by-one methods serve callers that ask a single question.
 
     ``as_of`` answers as the database stood just before a past comment (for backtests):
     only comments older than it count.
@@ -62,3 +69,90 @@ class DatabaseFacts:
         from service.bans import ban_reason
 
         return ban_reason(self.site, email, ip)
+
+    def answer_all(self, questions: Questions, submission: Submission,
+                   body_fingerprint: str) -> Answers:
+        """Every answer in one SELECT of scalar subqueries (one round trip)."""
+        now = self._now()
+        has = {"ip": bool(submission.ip), "email": bool(submission.email)}
+        shape = _Shape(questions, has_ip=has["ip"], has_email=has["email"],
+                       before=self.as_of is not None)
+        statement, recent, windows = _statement(shape)
+        if statement is None:
+            return Answers()
+        params: dict[str, Any] = {
+            "site": self.site, "ip": submission.ip, "email": submission.email,
+            "fingerprint": body_fingerprint, "now": utcnow(),
+            "before_id": self.as_of.id if self.as_of is not None else None,
+            **ban_targets(submission.email, submission.ip)}
+        for name, (_, within) in recent.items():
+            params[f"{name}_since"] = now - within
+        for name, within in windows.items():
+            params[f"{name}_since"] = now - within
+        got = db.session.execute(statement, params).one()._mapping
+        return Answers(
+            recent={key: int(got[name]) for name, key in recent.items()},
+            duplicate={within: int(got[name]) for name, within in windows.items()},
+            author=(AuthorRecord(approved=int(got["approved"]), rejected=int(got["rejected"]))
+                    if "approved" in got else None),
+            ban=got.get("ban"),
+        )
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the form of the facts statement (the values are bound parameters)."""
+
+    questions: Questions
+    has_ip: bool
+    has_email: bool
+    before: bool
+
+
+@lru_cache(maxsize=256)
+def _statement(shape: _Shape) -> tuple[Any, dict[str, tuple[str, timedelta]],
+                                       dict[str, timedelta]]:
+    """The statement answering ``shape.questions``, built once per shape: building a SQL
+    expression costs more than running it.  Also returns which column answers what."""
+    questions = shape.questions
+    site = bindparam("site", type_=Comment.site.type)
+    before = [Comment.id < bindparam("before_id", type_=Comment.id.type)] if shape.before else []
+
+    def count(*conditions: Any, cap: int = 0) -> Any:  # noqa: ANN401
+        where = (Comment.site == site, *conditions, *before)
+        if not cap:
+            return select(func.count()).select_from(Comment).where(*where).scalar_subquery()
+        first = select(literal(1)).select_from(Comment).where(*where).limit(cap).subquery()
+        return select(func.count()).select_from(first).scalar_subquery()
+
+    def since(name: str) -> Any:  # noqa: ANN401
+        return Comment.created_at >= bindparam(f"{name}_since", type_=Comment.created_at.type)
+
+    columns: dict[str, Any] = {}
+    recent: dict[str, tuple[str, timedelta]] = {}
+    present = {"ip": shape.has_ip, "email": shape.has_email}
+    for i, (field, within) in enumerate(sorted(questions.recent)):
+        column = {"ip": Comment.ip, "email": Comment.author_email}.get(field)
+        if column is not None and present.get(field):
+            name = f"recent{i}"
+            recent[name] = (field, within)
+            columns[name] = count(column == bindparam(field, type_=column.type), since(name))
+    windows: dict[str, timedelta] = {}
+    for i, within in enumerate(sorted(questions.duplicate)):
+        name = f"dup{i}"
+        windows[name] = within
+        columns[name] = count(Comment.body_fingerprint == bindparam("fingerprint"), since(name))
+    if questions.author_cap and shape.has_email:
+        mine = Comment.author_email == bindparam("email", type_=Comment.author_email.type)
+        columns["approved"] = count(mine, Comment.status == Status.PUBLISHED,
+                                    cap=questions.author_cap)
+        columns["rejected"] = count(mine, Comment.status == Status.REJECTED,
+                                    Comment.decided_by.is_not(None), cap=questions.author_cap)
+    if questions.ban:
+        columns["ban"] = select(Ban.reason).where(active_ban_filter(
+            site, bindparam("email"), bindparam("domain"),
+            bindparam("networks", expanding=True), bindparam("now", type_=Ban.expires_at.type),
+        )).limit(1).scalar_subquery()
+    if not columns:
+        return None, {}, {}
+    return select(*(c.label(n) for n, c in columns.items())), recent, windows
