@@ -51,4 +51,5 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "CLAIM_MINUTES": _int("CLAIM_MINUTES", 15),
         "UNDO_MINUTES": _int("UNDO_MINUTES", 10),
         "BAN_MAX_DAYS_MODERATOR": _int("BAN_MAX_DAYS_MODERATOR", 30),
+        "KEY_CACHE_SECONDS": _int("KEY_CACHE_SECONDS", 5),
     }

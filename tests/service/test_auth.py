@@ -72,6 +72,39 @@ def test_revoked_key_is_401(app: Flask, client: FlaskClient, site_key: str) -> N
     assert client.get("/v1/threads/a/comments", headers=auth(site_key)).status_code == 401
 
 
+def test_key_used_then_revoked_elsewhere_stops_working_within_the_cache_time(
+        app: Flask, client: FlaskClient, site_key: str) -> None:
+    """Workers trust a verified key for KEY_CACHE_SECONDS; a revocation made by another
+    process (the CLI, another worker) takes effect once that time has passed."""
+    import time
+
+    from sqlalchemy import update
+
+    from service.extensions import db
+    from service.models import ApiKey, utcnow
+
+    app.config["KEY_CACHE_SECONDS"] = 1
+    url = "/v1/threads/a/comments"
+    assert client.get(url, headers=auth(site_key)).status_code == 200
+    with app.app_context():  # as another process would: straight to the database
+        db.session.execute(update(ApiKey).where(ApiKey.prefix == site_key.split("_", 2)[1])
+                           .values(revoked_at=utcnow()))
+        db.session.commit()
+    time.sleep(1.1)
+    assert client.get(url, headers=auth(site_key)).status_code == 401
+
+
+def test_key_revoked_in_this_process_stops_at_once(app: Flask, client: FlaskClient,
+                                                   site_key: str) -> None:
+    from service.keys import revoke
+
+    app.config["KEY_CACHE_SECONDS"] = 60
+    assert client.get("/v1/threads/a/comments", headers=auth(site_key)).status_code == 200
+    with app.app_context():
+        assert revoke(site_key.split("_", 2)[1])
+    assert client.get("/v1/threads/a/comments", headers=auth(site_key)).status_code == 401
+
+
 def test_cli_creates_a_key_that_works(app: Flask, client: FlaskClient) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["keys", "create", "--role", "site", "--site", "news"])
