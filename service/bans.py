@@ -44,7 +44,15 @@ def active_ban_filter(site: Any, email: Any, domain: Any, networks: Any, now: An
                 or_(Ban.expires_at.is_(None), Ban.expires_at > now),
                 or_((Ban.kind == "email") & (Ban.value == email),
                     (Ban.kind == "domain") & (Ban.value == domain),
-                    (Ban.kind == "ip") & Ban.value.in_(networks)))
+                    (Ban.kind == "ip") & _value_in(networks)))
+
+
+def _value_in(networks: Any) -> Any:  # noqa: ANN401
+    """``Ban.value IN networks`` for a list or an expanding parameter, ``= ANY(...)`` for
+    a PostgreSQL array parameter."""
+    if isinstance(networks, list) or getattr(networks, "expanding", False):
+        return Ban.value.in_(networks)
+    return Ban.value == networks
 
 
 def ban_reason(site: str, email: str, ip: str | None) -> str | None:

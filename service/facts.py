@@ -7,7 +7,8 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, or_, select
+from sqlalchemy import any_, bindparam, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from policy_engine import Answers, AuthorRecord, Questions, Submission
 from service.bans import active_ban_filter, ban_targets
@@ -76,7 +77,8 @@ class DatabaseFacts:
         now = self._now()
         has = {"ip": bool(submission.ip), "email": bool(submission.email)}
         shape = _Shape(questions, has_ip=has["ip"], has_email=has["email"],
-                       before=self.as_of is not None)
+                       before=self.as_of is not None,
+                       dialect=db.session.get_bind().dialect.name)
         statement, recent, windows = _statement(shape)
         if statement is None:
             return Answers()
@@ -107,6 +109,7 @@ class _Shape:
     has_ip: bool
     has_email: bool
     before: bool
+    dialect: str
 
 
 @lru_cache(maxsize=256)
@@ -149,9 +152,13 @@ def _statement(shape: _Shape) -> tuple[Any, dict[str, tuple[str, timedelta]],
         columns["rejected"] = count(mine, Comment.status == Status.REJECTED,
                                     Comment.decided_by.is_not(None), cap=questions.author_cap)
     if questions.ban:
+        if shape.dialect == "postgresql":  # one array parameter, not 33 or 129 of them
+            networks = any_(bindparam("networks", type_=ARRAY(Ban.value.type)))
+        else:
+            networks = bindparam("networks", expanding=True)
         columns["ban"] = select(Ban.reason).where(active_ban_filter(
-            site, bindparam("email"), bindparam("domain"),
-            bindparam("networks", expanding=True), bindparam("now", type_=Ban.expires_at.type),
+            site, bindparam("email"), bindparam("domain"), networks,
+            bindparam("now", type_=Ban.expires_at.type),
         )).limit(1).scalar_subquery()
     if not columns:
         return None, {}, {}

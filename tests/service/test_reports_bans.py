@@ -81,6 +81,23 @@ def test_ban_by_email_from_an_item_rejects_the_next_comment(client: FlaskClient,
     assert other["status"] == "published"
 
 
+def test_ip_bans_match_the_address_and_the_ranges_that_hold_it(
+        client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    held = hold(client, site_key)["id"]
+    for value in ("198.51.100.9", "2001:DB8:AA::/48", "10.0.0.0/8"):
+        response = client.post(f"/v1/review/comments/{held}/ban",
+                               json={"kind": "ip", "value": value, "reason": "spam", "days": 1},
+                               headers=auth(moderator_key))
+        assert response.status_code == 201, response.get_json()
+    expected = {"198.51.100.9": "rejected", "198.51.100.10": "published",
+                "2001:db8:aa:1::5": "rejected", "2001:db8:ab::5": "published",
+                "10.200.3.4": "rejected", "11.0.0.1": "published"}
+    for n, (ip, status) in enumerate(expected.items()):
+        answer = post(client, site_key, {**GOOD, "ip": ip, "email": f"r{n}@example.org",
+                                         "body": f"{GOOD['body']} ({n})"}).get_json()
+        assert answer["status"] == status, (ip, answer)
+
+
 def test_ban_by_domain_and_ip_range(client: FlaskClient, site_key: str,
                                     moderator_key: str) -> None:
     held = hold(client, site_key)["id"]
