@@ -32,7 +32,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # No ping before each request (a round trip on every one): a connection that died
+        # with the database fails its first statement, that request gets a 503, and the
+        # pool drops every connection older than the failure.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False, "pool_recycle": 3600},
         JSON_SORT_KEYS=False,
     )
     app.config.update(overrides or {})

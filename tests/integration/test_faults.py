@@ -70,6 +70,7 @@ def _stored_ids(app) -> set[int]:  # noqa: ANN001
     from service.models import Comment
 
     with app.app_context():
+        db.engine.dispose()  # the test's own pooled connections may predate a restart
         ids = set(db.session.execute(select(Comment.id)).scalars())
         db.session.remove()
         return ids
