@@ -86,6 +86,7 @@ def decide(runtime: Runtime, submission: Submission,
     """
     scored = score(runtime, submission.body)
     policy = runtime.policy_for(submission.site)
+    _statement_at_a_time()
     facts = DatabaseFacts(submission.site)
     decision = None
     if policy is not None and verdict is None:
@@ -133,6 +134,17 @@ def decide(runtime: Runtime, submission: Submission,
                                         "status": status.value,
                                         "rules": [r.rule for r in reasons]})
     return Decided.of(comment_id, values)
+
+
+def _statement_at_a_time() -> None:
+    """On PostgreSQL, run this submission's two statements (the facts, then the insert of
+    both rows) each as its own transaction: no BEGIN and COMMIT round trips.  That is safe
+    because the insert is one statement, so atomic and durable when it returns, and the
+    facts are a read.  Not when the request has already begun a transaction (a reply's
+    parent was looked up, or a key was read): that one is kept and committed as usual."""
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def _store(values: dict) -> int:
