@@ -41,7 +41,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") not in ("0", "false"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "local-memory://",
         "RATELIMIT_SUBMIT_PER_KEY": os.environ.get("RATELIMIT_SUBMIT_PER_KEY")
         or "1200 per minute",
         "RATELIMIT_SUBMIT_PER_IP": os.environ.get("RATELIMIT_SUBMIT_PER_IP") or "20 per minute",

@@ -9,11 +9,36 @@ machine; without it each worker counts in its own memory.  A client over a limit
 from __future__ import annotations
 
 import hashlib
+import time
 
 from flask import current_app, request
 from flask_limiter import Limiter
+from limits.storage import MemoryStorage
 
 from service.errors import ApiError
+
+
+class LocalMemoryStorage(MemoryStorage):
+    """limits' in-memory storage, sweeping expired counters at most once a second.
+
+    The stock storage starts a new timer thread whenever the previous one (10 ms) has run,
+    that is on nearly every request under load: about 0.5 ms per counted limit, measured,
+    a quarter of a submission's time.  Counters still expire exactly (every read checks
+    the expiry); only the sweep that frees memory runs less often.
+    """
+
+    STORAGE_SCHEME = ["local-memory"]  # noqa: RUF012 - limits' registry reads this list
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
+        self._next_sweep = 0.0
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # overrides the private scheduler
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + 1.0
+            super()._MemoryStorage__schedule_expiry()  # type: ignore[misc]
+
 
 limiter = Limiter(key_func=lambda: request.remote_addr or "unknown",
                   headers_enabled=True, strategy="moving-window")

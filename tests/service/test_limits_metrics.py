@@ -16,12 +16,12 @@ from tests.service.test_submit import GOOD
 
 @pytest.fixture
 def limited_app(_migrated: str, policy_dir: Path) -> Iterator[Flask]:
+    """Limits on, in the default in-process storage (no REDIS_URL)."""
     from service import create_app
     from service.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": _migrated, "TESTING": True,
                       "POLICY_DIR": str(policy_dir), "RATELIMIT_ENABLED": True,
-                      "RATELIMIT_STORAGE_URI": "memory://",
                       "RATELIMIT_SUBMIT_PER_IP": "3 per minute",
                       "RATELIMIT_SUBMIT_PER_KEY": "5 per minute",
                       "RATELIMIT_REVIEW_PER_KEY": "2 per minute"})
@@ -57,6 +57,26 @@ def test_submissions_are_limited_per_reader_ip_and_per_key(limited_app: Flask) -
     assert limited.mimetype == "application/problem+json"
     assert int(limited.headers["Retry-After"]) > 0
     assert limited.get_json()["status"] == 429
+
+
+def test_a_reader_may_post_again_once_the_window_has_passed(limited_app: Flask) -> None:
+    import time
+
+    from service.limits import LocalMemoryStorage, limiter
+
+    limited_app.config["RATELIMIT_SUBMIT_PER_IP"] = "2 per 1 second"
+    assert isinstance(limiter.storage, LocalMemoryStorage)
+    client = limited_app.test_client()
+    key = _key(limited_app, "site")
+
+    def post(i: int) -> int:
+        return client.post("/v1/comments", json={**GOOD, "body": f"Point {i} here.",
+                                                 "ip": "192.0.2.20"}, headers=auth(key)
+                           ).status_code
+
+    assert [post(i) for i in range(3)] == [201, 201, 429]
+    time.sleep(1.2)
+    assert post(3) == 201
 
 
 def test_review_calls_are_limited_per_moderator_key(limited_app: Flask) -> None:
