@@ -117,6 +117,6 @@ def _log_requests(app: Flask) -> None:
         log.info("request", extra={
             "method": request.method, "path": request.path, "status": response.status_code,
             "duration_ms": round(seconds * 1000, 2) if seconds is not None else None,
-            "remote_addr": request.remote_addr,
+            "remote_addr": request.remote_addr, **g.get("log_extra", {}),
         })
         return response

@@ -6,12 +6,12 @@ validated :class:`policy_engine.Submission` and returns the stored :class:`Comme
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from flask import g
 from sqlalchemy import bindparam, insert, literal, select
 
 from policy_engine import Action, Decision, Reason, Submission, fingerprint
@@ -20,8 +20,6 @@ from service.extensions import db
 from service.facts import DatabaseFacts
 from service.models import AuditEntry, Comment, Status
 from service.runtime import Runtime
-
-log = logging.getLogger(__name__)
 
 # Built once: the statements are the same for every submission, only the values change.
 COMMENTS, AUDIT = Comment.__table__, AuditEntry.__table__
@@ -130,9 +128,9 @@ def decide(runtime: Runtime, submission: Submission,
     metrics.DECISIONS.labels(status.value).inc()
     for reason in reasons:
         metrics.RULE_MATCHES.labels(reason.rule, str(reason.action)).inc()
-    log.info("comment decided", extra={"comment_id": comment_id, "site": submission.site,
-                                        "status": status.value,
-                                        "rules": [r.rule for r in reasons]})
+    # Said once, in the request's own log line (see service.app): one line per submission.
+    g.log_extra = {"comment_id": comment_id, "site": submission.site,
+                   "decision": status.value, "rules": [r.rule for r in reasons]}
     return Decided.of(comment_id, values)
 
 

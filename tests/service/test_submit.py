@@ -186,3 +186,29 @@ def test_stored_comment_count(app: Flask, client: FlaskClient, site_key: str) ->
                 ).get_json()["id"] for i in range(3)]
     with app.app_context():
         assert list(db.session.execute(select(Comment.id).order_by(Comment.id)).scalars()) == ids
+
+
+def test_each_submission_is_one_json_log_line_with_its_decision(
+        client: FlaskClient, site_key: str) -> None:
+    import io
+    import json
+    import logging
+
+    from service.logs import JsonFormatter
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        answer = post(client, site_key, {**GOOD, "body": "Read more at http://a.example "
+                                         "http://b.example http://c.example now"}).get_json()
+    finally:
+        root.removeHandler(handler)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["message"] == "request" and line["status"] == 201
+    assert line["comment_id"] == answer["id"] and line["decision"] == answer["status"]
+    assert line["rules"] == [r["rule"] for r in answer["reasons"]] and line["rules"]
