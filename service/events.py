@@ -28,7 +28,7 @@ from service.extensions import db
 from service.models import AuditEntry, Delivery, Event, Role, WebhookEndpoint, utcnow
 from service.pagination import decode, encode
 from service.schemas import MAX_ID
-from service.webhooks import State
+from service.webhooks import Settings, State, UnsafeURL, check_url
 
 blp = Blueprint("events", __name__, url_prefix="/v1",
                 description="Telling the site: events feed, webhooks, dead deliveries")
@@ -78,7 +78,18 @@ def site_events(site: str, after: int | None, limit: int) -> tuple[list[Event], 
 
 
 def register_endpoint(site: str, url: str, secret: str | None) -> tuple[WebhookEndpoint, str]:
-    """Add an endpoint; return it with its secret (generated if not given)."""
+    """Add an endpoint; return it with its secret (generated if not given).
+
+    The URL's host is resolved now and every address checked, as the worker does before
+    each request (which is what actually protects: a name can re-resolve later): a URL that
+    points into the service's own network is refused with a 422 on ``url``.
+    """
+    try:
+        check_url(url, Settings.from_config(current_app.config))
+    except UnsafeURL as exc:
+        message = (f"The URL's host {exc}; webhooks are sent only to public addresses."
+                   if exc.address is not None else f"The URL cannot be used: {exc}.")
+        raise ApiError(422, message, errors={"url": [message]}) from exc
     active = db.session.execute(
         select(func.count()).select_from(WebhookEndpoint)
         .where(WebhookEndpoint.site == site, WebhookEndpoint.active.is_(True))).scalar_one()

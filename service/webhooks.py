@@ -8,17 +8,24 @@ runs out, and another worker sends again: delivery is *at least once*, and recei
 de-duplicate on ``X-Moderation-Event-Id``.  A failure is retried after an exponential,
 capped, jittered delay; after ``WEBHOOK_MAX_ATTEMPTS`` attempts the delivery is ``dead`` and
 waits for an admin (``POST /v1/admin/deliveries/<id>/retry``).  Nothing is deleted.
+
+A site chooses the URL, so every request is checked against server-side request forgery:
+the host is resolved, every address must be globally routable (:func:`address_problem`;
+``WEBHOOK_ALLOW_PRIVATE`` and ``WEBHOOK_ALLOWED_NETWORKS`` relax that for receivers on the
+operator's own network), and the worker connects to the address it just checked rather than
+resolving the name again (so a name that re-resolves elsewhere cannot slip through), sends
+the original ``Host`` and verifies an https certificate against the original host name.
+Registration runs the same check (:func:`check_url`), and redirects are never followed.
 """
 
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import logging
 import os
 import random
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
@@ -28,6 +35,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 
+from service.egress import (
+    CheckedHTTPConnection,
+    CheckedHTTPSConnection,
+    IPNetwork,
+    UnsafeURL,
+    check_url,
+    tls_context,
+)
 from service.extensions import db
 from service.models import Delivery, Event, WebhookEndpoint, utcnow
 from service.signatures import SIGNATURE_HEADER, event_body, sign
@@ -45,6 +60,7 @@ LAPSED = "no outcome recorded for the last attempt (the worker stopped or stalle
 USER_AGENT = "comment-moderation-webhooks/1"
 EVENT_ID_HEADER = "X-Moderation-Event-Id"
 EVENT_TYPE_HEADER = "X-Moderation-Event-Type"
+BODY_SNIPPET_BYTES = 200
 
 
 class State(StrEnum):
@@ -62,13 +78,24 @@ class Settings:
     backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
     backoff_cap_seconds: float = DEFAULT_BACKOFF_CAP_SECONDS
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    # Off by default: only globally routable addresses.  On: also loopback, RFC 1918,
+    # fc00::/7 and 100.64/10, for a receiver on the operator's own network.
+    allow_private: bool = False
+    # Networks allowed whatever they are (an operator's explicit exception).
+    allowed_networks: tuple[IPNetwork, ...] = ()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
-        def read(name: str, default: float, kind: type) -> Any:
+        def raw_value(name: str) -> Any:
             raw = config.get(name)
             if raw is None or raw == "":
-                raw = os.environ.get(name) or default
+                raw = os.environ.get(name)
+            return raw
+
+        def read(name: str, default: float, kind: type) -> Any:
+            raw = raw_value(name)
+            if raw is None or raw == "":
+                raw = default
             try:
                 value = kind(raw)
             except (TypeError, ValueError) as exc:
@@ -83,12 +110,37 @@ class Settings:
             backoff_cap_seconds=read("WEBHOOK_BACKOFF_CAP_SECONDS",
                                      DEFAULT_BACKOFF_CAP_SECONDS, float),
             timeout_seconds=read("WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS, float),
+            allow_private=_flag("WEBHOOK_ALLOW_PRIVATE", raw_value("WEBHOOK_ALLOW_PRIVATE")),
+            allowed_networks=_networks("WEBHOOK_ALLOWED_NETWORKS",
+                                       raw_value("WEBHOOK_ALLOWED_NETWORKS")),
         )
 
     @property
     def lease(self) -> timedelta:
         # The timeout bounds the connect and each read, so allow two per delivery in a chunk.
         return timedelta(seconds=CLAIM_CHUNK * 2 * self.timeout_seconds + LEASE_MARGIN_SECONDS)
+
+
+def _flag(name: str, raw: Any) -> bool:
+    if raw is None or isinstance(raw, bool):
+        return bool(raw)
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise RuntimeError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
+
+
+def _networks(name: str, raw: Any) -> tuple[IPNetwork, ...]:
+    """CIDRs from a list, or from a string separated by commas or spaces."""
+    if raw is None or raw == "":
+        return ()
+    items = raw.replace(",", " ").split() if isinstance(raw, str) else list(raw)
+    try:
+        return tuple(ipaddress.ip_network(str(item).strip(), strict=False) for item in items)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be networks such as 10.1.2.0/24, got {raw!r}") from exc
 
 
 def backoff_seconds(failures: int, settings: Settings, rng: random.Random | None = None) -> float:
@@ -194,42 +246,41 @@ def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:
     return _in_transaction(claim)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not a success: a webhook is never re-sent elsewhere."""
+def send(job: Job, settings: Settings) -> Outcome:
+    """POST one signed delivery; a 2xx answer within the timeout is a success.
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def send(job: Job, timeout: float) -> Outcome:
-    """POST one signed delivery; a 2xx answer within ``timeout`` is a success."""
-    if not job.url.startswith(("http://", "https://")):
-        return Outcome(False, error="not an http(s) URL")
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked just above
-        job.url, data=job.body, method="POST", headers={
+    The host is resolved and checked at this moment and the connection made to a checked
+    address; a forbidden one is a failure like a refused connection (retried, then dead).
+    A redirect is an answer, not a success: a webhook is never re-sent elsewhere.
+    """
+    try:
+        target = check_url(job.url, settings)
+    except UnsafeURL as err:
+        return Outcome(False, error=f"not sent: {err}"[:ERROR_CHARS])
+    timeout = settings.timeout_seconds
+    connection: http.client.HTTPConnection = (
+        CheckedHTTPSConnection(target, timeout, tls_context()) if target.scheme == "https"
+        else CheckedHTTPConnection(target, timeout))
+    try:
+        connection.request("POST", target.path, body=job.body, headers={
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
+            "Connection": "close",
             EVENT_ID_HEADER: job.event_uid,
             EVENT_TYPE_HEADER: job.event_type,
             "X-Moderation-Attempt": str(job.attempt),
             SIGNATURE_HEADER: sign(job.secret, job.body, int(time.time())),
         })
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            status = response.status
-    except urllib.error.HTTPError as err:
-        with err:  # it holds the connection open until closed
-            snippet = err.read(200).decode("utf-8", "replace").strip()
-        return Outcome(False, err.code, f"HTTP {err.code}" + (f": {snippet}" if snippet else ""))
-    except (OSError, http.client.HTTPException, ValueError) as err:  # URLError, timeouts
-        reason = getattr(err, "reason", err)
-        return Outcome(False, error=f"{type(reason).__name__}: {reason}"[:ERROR_CHARS])
-    if 200 <= status < 300:
-        return Outcome(True, status)
-    return Outcome(False, status, f"HTTP {status}")
+        response = connection.getresponse()
+        status = response.status
+        if 200 <= status < 300:
+            return Outcome(True, status)
+        snippet = response.read(BODY_SNIPPET_BYTES).decode("utf-8", "replace").strip()
+    except (OSError, http.client.HTTPException, ValueError) as err:  # timeouts, TLS too
+        return Outcome(False, error=f"{type(err).__name__}: {err}"[:ERROR_CHARS])
+    finally:
+        connection.close()
+    return Outcome(False, status, f"HTTP {status}" + (f": {snippet}" if snippet else ""))
 
 
 def record(job: Job, outcome: Outcome, now: datetime, settings: Settings) -> State:
@@ -292,7 +343,7 @@ def deliver_due(limit: int = 100, *, now: datetime | None = None,
                 release(jobs[index:], now or utcnow())
                 stats.released += len(jobs) - index
                 break
-            state = record(job, send(job, settings.timeout_seconds), now or utcnow(), settings)
+            state = record(job, send(job, settings), now or utcnow(), settings)
             if state is State.DELIVERED:
                 stats.delivered += 1
             elif state is State.DEAD:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,7 +16,8 @@ from service.pagination import encode
 from tests.conftest import auth
 from tests.service.test_review import hold, links
 
-RECEIVER = "http://127.0.0.1:9/hook"
+RECEIVER = "https://news.example/hook"
+PUBLIC_IP = "93.184.216.34"  # a globally routable address; nothing is sent to it here
 
 
 def mount(app: Flask) -> None:
@@ -21,6 +25,41 @@ def mount(app: Flask) -> None:
     app.config.update(EVENTS_FEED_LAG_SECONDS=0, WEBHOOK_MAX_ATTEMPTS=3,
                       WEBHOOK_BACKOFF_SECONDS=1, WEBHOOK_BACKOFF_CAP_SECONDS=60,
                       WEBHOOK_TIMEOUT_SECONDS=0.5)
+
+
+class FakeDNS:
+    """Stands in for DNS, which the tests do not have: ``*.example`` names resolve to
+    ``names[host]`` (a list of addresses, changeable mid-test) or else to PUBLIC_IP,
+    ``*.invalid`` names do not resolve, and anything else (``localhost``, a literal address)
+    goes to the real resolver.  ``asked`` lists the names looked up."""
+
+    def __init__(self, real: Callable[..., Any]) -> None:
+        self.real = real
+        self.names: dict[str, list[str]] = {}
+        self.asked: list[str] = []
+
+    def __call__(self, host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        self.asked.append(host)
+        if host.endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if not host.endswith(".example"):
+            return self.real(host, port, *args, **kwargs)
+        addresses = self.names.get(host, [PUBLIC_IP])
+        return [info for address in addresses  # literals: the real resolver, no network
+                for info in self.real(address, port, *args, **kwargs)]
+
+
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
+    from service import egress
+
+    dns = FakeDNS(socket.getaddrinfo)
+    monkeypatch.setattr(egress, "getaddrinfo", dns)
+    return dns
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
+    return fake_dns(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
@@ -153,6 +192,134 @@ def test_bad_endpoints_are_422(client: FlaskClient, site_key: str, body: dict[st
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     assert field in response.get_json()["errors"]
+
+
+# -- where webhooks may go (server-side request forgery) ------------------------------------
+
+INTERNAL = [
+    "http://127.0.0.1:5432/",
+    "http://10.0.0.5/admin",
+    "http://172.16.3.4/",
+    "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]/",
+    "http://localhost:8000/hook",
+    "http://0.0.0.0:8000/",
+    "http://2130706433/",  # 127.0.0.1 written as a number
+    "http://100.64.0.1/",
+    "http://[fd00::1]/",
+    "http://[fe80::1]/",
+    "http://224.0.0.1/",
+    "http://[64:ff9b::a00:1]/",  # NAT64 of 10.0.0.1
+    "https://intranet.example/hook",  # a name that resolves to a private address
+    "https://mixed.example/hook",  # one public address and one private: refused
+]
+
+
+def refused(response: Any) -> str:
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    (message,) = response.get_json()["errors"]["url"]
+    return message
+
+
+@pytest.mark.parametrize("url", INTERNAL)
+def test_urls_into_the_services_own_network_are_refused(
+        client: FlaskClient, site_key: str, dns: Any, url: str) -> None:
+    dns.names.update({"intranet.example": ["10.1.2.3"],
+                      "mixed.example": [PUBLIC_IP, "192.168.0.7"]})
+    response = client.post("/v1/webhooks", json={"url": url}, headers=auth(site_key))
+    message = refused(response)
+    assert " resolves to " in message and "a private or reserved address" in message
+    assert client.get("/v1/webhooks", headers=auth(site_key)).get_json()["items"] == []
+
+
+def test_the_refusal_names_the_address_and_a_host_that_does_not_resolve_is_422(
+        client: FlaskClient, site_key: str) -> None:
+    message = refused(client.post("/v1/webhooks", json={"url": "http://localhost:9/hook"},
+                                  headers=auth(site_key)))
+    assert "localhost resolves to 127.0.0.1 (loopback)" in message
+    message = refused(client.post("/v1/webhooks", json={"url": "https://nowhere.invalid/h"},
+                                  headers=auth(site_key)))
+    assert "nowhere.invalid does not resolve" in message
+
+
+@pytest.mark.parametrize("url", [
+    f"https://{PUBLIC_IP}/hook",
+    "http://[2606:2800:220:1:248:1893:25c8:1946]:8080/hook",
+    "https://news.example/hook",
+])
+def test_public_addresses_are_accepted(client: FlaskClient, site_key: str, url: str) -> None:
+    assert register(client, site_key, url)["url"] == url
+
+
+def test_operators_can_allow_their_own_network(app: Flask, client: FlaskClient,
+                                                site_key: str) -> None:
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    for url in ("http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://[fd00::1]/hook",
+                "https://intranet.example/hook"):
+        register(client, site_key, url)
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/",
+                "http://224.0.0.1/", "http://0.0.0.0/"):  # never, even when allowed
+        refused(client.post("/v1/webhooks", json={"url": url}, headers=auth(site_key)))
+
+    app.config.update(WEBHOOK_ALLOW_PRIVATE=False, WEBHOOK_ALLOWED_NETWORKS="10.9.0.0/16")
+    register(client, site_key, "http://10.9.1.1/hook")
+    refused(client.post("/v1/webhooks", json={"url": "http://10.8.1.1/hook"},
+                        headers=auth(site_key)))
+
+
+@pytest.mark.parametrize(("address", "kind"), [
+    ("127.0.0.1", "loopback"), ("127.255.0.9", "loopback"), ("::1", "loopback"),
+    ("10.1.2.3", "private"), ("172.31.0.1", "private"), ("192.168.0.1", "private"),
+    ("fc00::1", "private"), ("fd12:3456::1", "private"), ("100.100.0.1", "shared"),
+    ("169.254.169.254", "link-local"), ("fe80::1", "link-local"),
+    ("224.0.0.251", "multicast"), ("239.1.2.3", "multicast"), ("ff02::1", "multicast"),
+    ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("0.1.2.3", "reserved"),  # noqa: S104
+    ("192.0.2.1", "reserved"), ("198.18.0.1", "reserved"), ("240.0.0.1", "reserved"),
+    ("255.255.255.255", "reserved"), ("2001:db8::1", "reserved"), ("fec0::1", "reserved"),
+    ("::7f00:1", "reserved"), ("::ffff:127.0.0.1", "loopback"), ("::ffff:10.0.0.1", "private"),
+    ("::ffff:169.254.169.254", "link-local"), ("64:ff9b::a9fe:a9fe", "link-local"),
+    ("2002:a00:1::1", "private"),  # 6to4 of 10.0.0.1
+    ("8.8.8.8", None), (PUBLIC_IP, None), ("2606:4700:4700::1111", None),
+    ("::ffff:8.8.8.8", None), ("64:ff9b::808:808", None),
+])
+def test_every_kind_of_internal_address_is_recognised(address: str, kind: str | None) -> None:
+    from service.egress import address_kind, address_problem
+    from service.webhooks import Settings
+
+    ip = ipaddress.ip_address(address)
+    assert address_kind(ip) == kind
+    allowed = Settings(allow_private=True)
+    expected = None if kind in (None, "loopback", "private", "shared") else kind
+    assert address_problem(ip, allowed) == expected
+
+
+def test_address_settings_come_from_the_config_and_bad_values_fail_fast() -> None:
+    from service.webhooks import Settings
+
+    assert Settings.from_config({}).allow_private is False
+    for on in (True, "1", "true", "yes"):
+        assert Settings.from_config({"WEBHOOK_ALLOW_PRIVATE": on}).allow_private is True
+    for off in (False, "0", "false"):
+        assert Settings.from_config({"WEBHOOK_ALLOW_PRIVATE": off}).allow_private is False
+    networks = Settings.from_config(
+        {"WEBHOOK_ALLOWED_NETWORKS": "10.1.0.0/16, fd00:1::/32"}).allowed_networks
+    assert networks == (ipaddress.ip_network("10.1.0.0/16"), ipaddress.ip_network("fd00:1::/32"))
+    assert Settings.from_config({"WEBHOOK_ALLOWED_NETWORKS": ["10.2.0.0/16"]}).allowed_networks \
+        == (ipaddress.ip_network("10.2.0.0/16"),)
+    for bad in ({"WEBHOOK_ALLOW_PRIVATE": "maybe"}, {"WEBHOOK_ALLOWED_NETWORKS": "10.0.0.0/33"},
+                {"WEBHOOK_ALLOWED_NETWORKS": "intranet"}):
+        with pytest.raises(RuntimeError):
+            Settings.from_config(bad)
+
+
+def test_the_environment_sets_the_allowance(monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.webhooks import Settings
+
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
+    assert Settings.from_config({}).allow_private is True
+    assert Settings.from_config({"WEBHOOK_ALLOW_PRIVATE": False}).allow_private is False
 
 
 def test_a_site_has_a_limited_number_of_endpoints(client: FlaskClient, site_key: str) -> None:

@@ -1,17 +1,23 @@
 """Webhook delivery against a real HTTP receiver on 127.0.0.1: signatures, retries, dead
-letters, several workers at once.  The worker is driven with ``deliver_due(now=...)``."""
+letters, several workers at once, and the address checks made before each request.  The
+worker is driven with ``deliver_due(now=...)``.  The receivers are on loopback, so these tests
+turn on ``WEBHOOK_ALLOW_PRIVATE`` (off by default); those about the checks turn it off."""
 
 from __future__ import annotations
 
 import json
 import os
 import random
+import shutil
 import signal
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +28,7 @@ from sqlalchemy import select
 from service.signatures import sign, verify_signature
 from service.webhooks import Settings, backoff_seconds
 from tests.conftest import auth
-from tests.service.test_events import decide, feed, mount, register
+from tests.service.test_events import PUBLIC_IP, FakeDNS, decide, fake_dns, feed, mount, register
 from tests.service.test_review import LINKS, hold
 
 SECRET = "receiver-secret-0123456789"
@@ -32,6 +38,12 @@ TIMEOUT = 0.5  # WEBHOOK_TIMEOUT_SECONDS set by mount()
 @pytest.fixture(autouse=True)
 def _mounted(app: Flask) -> None:
     mount(app)
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True  # the receivers are on 127.0.0.1
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
+    return fake_dns(monkeypatch)
 
 
 class Receiver:
@@ -39,7 +51,7 @@ class Receiver:
     ``"timeout"`` (answers only after the sender gave up); then ``default``."""
 
     def __init__(self, plan: list[int | str], default: int | str = 200,
-                 delay: float = 0.0) -> None:
+                 delay: float = 0.0, tls: ssl.SSLContext | None = None) -> None:
         self.plan, self.default, self.delay = list(plan), default, delay
         self.received: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -73,13 +85,20 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.scheme = "https" if tls else "http"
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/hooks/moderation"
+        return f"{self.scheme}://{host}:{port}/hooks/moderation"
+
+    def url_at(self, name: str) -> str:
+        """The URL with a host name instead of the address."""
+        return f"{self.scheme}://{name}:{self.server.server_address[1]}/hooks/moderation"
 
     def accepted(self) -> list[dict[str, Any]]:
         return [r for r in self.received if r["answer"] == 200]
@@ -408,3 +427,112 @@ def test_the_worker_stops_on_sigint_and_gives_back_unsent_leases(
     states = sorted((d.state, d.attempts) for d in deliveries(app))
     assert states == [("delivered", 1)] + [("pending", 0)] * 3
     assert len(hook.received) == 1
+
+
+# -- where the worker connects (server-side request forgery) -------------------------------
+
+def test_an_address_allowed_at_registration_but_not_at_delivery_is_not_sent_to(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str, admin_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    hook = receiver()
+    register(client, site_key, hook.url, secret=SECRET)  # allowed when registered
+    decided_events(client, site_key, moderator_key, 1)
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = False  # the operator turned the allowance off
+
+    start = later(0)
+    stats = run(app, start)
+    assert (stats.claimed, stats.retrying, stats.delivered) == (1, 1, 0)
+    assert hook.received == []
+    (row,) = deliveries(app)
+    assert (row.state, row.attempts, row.last_status) == ("pending", 1, None)
+    assert "127.0.0.1 (loopback), a private or reserved address" in row.last_error
+    (item,) = client.get("/v1/admin/deliveries", query_string={"state": "pending"},
+                         headers=auth(admin_key)).get_json()["items"]
+    assert item["last_error"] == row.last_error and item["url"] == hook.url
+
+    # retried with backoff (at least half of WEBHOOK_BACKOFF_SECONDS=1), like a network error
+    assert run(app, start + timedelta(seconds=0.4)).claimed == 0
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    assert run(app, later(3600)).delivered == 1
+    assert len(hook.received) == 1 and deliveries(app)[0].state == "delivered"
+
+
+def test_a_name_that_re_resolves_to_a_private_address_is_not_sent_to(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str, dns: FakeDNS,
+        receiver: Callable[..., Receiver]) -> None:
+    """DNS rebinding: public when registered (and when first checked), loopback later."""
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = False
+    hook = receiver()
+    register(client, site_key, hook.url_at("rebind.example"), secret=SECRET)
+    decided_events(client, site_key, moderator_key, 1)
+    dns.names["rebind.example"] = ["127.0.0.1"]
+    for step in range(3):  # WEBHOOK_MAX_ATTEMPTS=3
+        run(app, later(3600 * step))
+    (row,) = deliveries(app)
+    assert (row.state, row.attempts) == ("dead", 3)
+    assert row.last_error.startswith("not sent: rebind.example resolves to 127.0.0.1 (loopback)")
+    assert hook.received == []
+    # a public address among private ones does not help
+    dns.names["rebind.example"] = [PUBLIC_IP, "10.0.0.1"]
+    from service.egress import UnsafeURL, check_url
+    from service.webhooks import Settings
+
+    with pytest.raises(UnsafeURL, match="10.0.0.1"):
+        check_url(hook.url_at("rebind.example"), Settings())
+
+
+def test_the_worker_connects_to_the_address_it_checked_and_sends_the_host_name(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str, dns: FakeDNS,
+        receiver: Callable[..., Receiver]) -> None:
+    """The name is resolved once per attempt, by the check; the connection goes to that
+    address (the real resolver does not know the name), with the name in ``Host``."""
+    hook = receiver()
+    dns.names["receiver.example"] = ["127.0.0.1"]
+    url = hook.url_at("receiver.example") + "?site=news"
+    register(client, site_key, url, secret=SECRET)
+    decided_events(client, site_key, moderator_key, 1)
+    dns.asked.clear()
+    assert run(app, later(0)).delivered == 1
+    assert dns.asked == ["receiver.example"]
+    (request,) = hook.received
+    assert request["headers"]["Host"] == f"receiver.example:{hook.server.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for ``receiver.example`` (and its key)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=receiver.example", "-addext",
+                    "subjectAltName=DNS:receiver.example", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def test_https_is_verified_against_the_host_name_not_the_address(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str, dns: FakeDNS,
+        receiver: Callable[..., Receiver], certificate: tuple[Path, Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from service import webhooks
+
+    cert, key = certificate
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))  # as if a public CA signed it
+    monkeypatch.setattr(webhooks, "tls_context", lambda: trusting)
+    hook = receiver(tls=server_tls)
+    dns.names.update({"receiver.example": ["127.0.0.1"], "impostor.example": ["127.0.0.1"]})
+    register(client, site_key, hook.url_at("receiver.example"), secret=SECRET)
+    register(client, site_key, hook.url_at("impostor.example"), secret=SECRET)
+    decided_events(client, site_key, moderator_key, 1)
+
+    stats = run(app, later(0))
+    assert (stats.delivered, stats.retrying) == (1, 1)
+    (request,) = hook.received
+    assert request["headers"]["Host"].startswith("receiver.example:")
+    failed = next(d for d in deliveries(app) if d.state == "pending")
+    assert "CERTIFICATE_VERIFY_FAILED" in failed.last_error
+    assert "impostor.example" in failed.last_error  # the name checked, not 127.0.0.1
