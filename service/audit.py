@@ -67,14 +67,14 @@ def stats(args: dict[str, Any]) -> dict[str, Any]:
                         "oldest_age_seconds": (now - oldest).total_seconds() if oldest else None}
 
     day = func.date(AuditEntry.created_at)
-    stmt = (select(AuditEntry.actor, day, AuditEntry.action, func.count())
-            .where(AuditEntry.action.in_(DECISIONS), AuditEntry.created_at >= since)
-            .group_by(AuditEntry.actor, day, AuditEntry.action)
-            .order_by(day, AuditEntry.actor))
+    by_day = (select(AuditEntry.actor, day, AuditEntry.action, func.count())
+              .where(AuditEntry.action.in_(DECISIONS), AuditEntry.created_at >= since)
+              .group_by(AuditEntry.actor, day, AuditEntry.action)
+              .order_by(day, AuditEntry.actor))
     if sites:
-        stmt = stmt.where(AuditEntry.site.in_(sites))
+        by_day = by_day.where(AuditEntry.site.in_(sites))
     per_moderator: dict[tuple[str, str], dict[str, Any]] = {}
-    for actor, on, action, n in db.session.execute(stmt):
+    for actor, on, action, n in db.session.execute(by_day):
         row = per_moderator.setdefault((actor, str(on)), {"actor": actor, "day": str(on),
                                                           "approve": 0, "reject": 0,
                                                           "escalate": 0})
@@ -85,7 +85,8 @@ def stats(args: dict[str, Any]) -> dict[str, Any]:
     if sites:
         decided = decided.where(Comment.site.in_(sites))
     waits = [(_aware(done) - _aware(made)).total_seconds()
-             for made, done in db.session.execute(decided.limit(100_000))]
+             for made, done in db.session.execute(decided.limit(100_000))
+             if done is not None]  # always so: the query asks for decided_at IS NOT NULL
     return {
         "sites": list(sites),
         "days": args["days"],

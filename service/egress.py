@@ -25,8 +25,11 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 class Rules(Protocol):
     """What an operator allows beyond public addresses (``webhooks.Settings`` has both)."""
 
-    allow_private: bool
-    allowed_networks: tuple[IPNetwork, ...]
+    @property
+    def allow_private(self) -> bool: ...
+
+    @property
+    def allowed_networks(self) -> tuple[IPNetwork, ...]: ...
 
 
 FORBIDDEN = "a private or reserved address"
@@ -148,8 +151,9 @@ def check_url(url: str, settings: Rules) -> Target:
                   tuple(addresses))
 
 
-def _connect(addresses: Iterable[tuple[int, Any]], timeout: float) -> socket.socket:
-    """A TCP connection to the first of the checked addresses that answers."""
+def _connect(addresses: Iterable[tuple[int, Any]], timeout: float | None) -> socket.socket:
+    """A TCP connection to the first of the checked addresses that answers (``timeout`` as
+    for :meth:`socket.socket.settimeout`; the connections below always pass a number)."""
     error: OSError | None = None
     for family, sockaddr in addresses:
         sock = socket.socket(family, socket.SOCK_STREAM)

@@ -6,11 +6,11 @@ import os
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from flask_smorest import Blueprint
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from service.auth import current_key, require
 from service.errors import ApiError
@@ -32,8 +32,9 @@ from service.webhooks import Settings, State, UnsafeURL, check_url
 
 blp = Blueprint("events", __name__, url_prefix="/v1",
                 description="Telling the site: events feed, webhooks, dead deliveries")
-SITE = [{"siteKey": []}]
-ADMIN = [{"adminKey": []}]
+# OpenAPI security requirements: a scheme name and the scopes it needs (none).
+SITE: list[dict[str, list[str]]] = [{"siteKey": []}]
+ADMIN: list[dict[str, list[str]]] = [{"adminKey": []}]
 MAX_ENDPOINTS_PER_SITE = 10
 # On PostgreSQL ids are taken before commit, so a later id can be visible before an earlier
 # one; serving only events older than this keeps a poller from stepping over one for good.
@@ -141,10 +142,10 @@ def retry_dead(delivery_id: int) -> dict[str, Any]:
         raise ApiError(409, f"Endpoint {endpoint.id} is deactivated; the site can fetch "
                        "the event from GET /v1/events.", kind="endpoint-inactive")
     # Conditional, so that two admins (or a late worker) cannot both act on it.
-    result = db.session.execute(
+    result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Delivery).where(Delivery.id == delivery.id, Delivery.state == State.DEAD)
         .values(state=State.PENDING, attempts=0, next_attempt_at=utcnow())
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         db.session.rollback()
         raise ApiError(409, f"Delivery {delivery_id} is not dead; only dead deliveries are "

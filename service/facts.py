@@ -152,6 +152,7 @@ def _statement(shape: _Shape) -> tuple[Any, dict[str, tuple[str, timedelta]],
         columns["rejected"] = count(mine, Comment.status == Status.REJECTED,
                                     Comment.decided_by.is_not(None), cap=questions.author_cap)
     if questions.ban:
+        networks: Any
         if shape.dialect == "postgresql":  # one array parameter, not 33 or 129 of them
             networks = any_(bindparam("networks", type_=ARRAY(Ban.value.type)))
         else:

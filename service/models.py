@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from service.extensions import db
+from service.extensions import Model
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -59,7 +59,7 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
-class ApiKey(db.Model):
+class ApiKey(Model):
     """A bearer key.  Only a SHA-256 digest of the secret is stored."""
 
     __tablename__ = "api_keys"
@@ -88,7 +88,7 @@ class ApiKey(db.Model):
         return f"{self.label or self.role}#{self.prefix}"
 
 
-class BrowserSite(db.Model):
+class BrowserSite(Model):
     """A site that lets readers' browsers post straight to the service.
 
     The browser sends the public id (not a secret); only the listed origins may post, and
@@ -105,7 +105,7 @@ class BrowserSite(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A submission, as received, with the decision that routed it."""
 
     __tablename__ = "comments"
@@ -178,7 +178,7 @@ Index("ix_comments_pending_site_age", Comment.site, Comment.id,
 Index("ix_comments_pending_age", Comment.id, postgresql_where=WAITING, sqlite_where=WAITING)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """The audit log: a comment's submission and every action on it, bans and key use.
 
     Rows are only ever added.  ``comment_id`` is empty for actions that are not about one
@@ -209,7 +209,7 @@ class AuditEntry(db.Model):
     )
 
 
-class Report(db.Model):
+class Report(Model):
     """A reader's report of a published comment."""
 
     __tablename__ = "reports"
@@ -224,7 +224,7 @@ class Report(db.Model):
     resolution: Mapped[str | None] = mapped_column(String(16))
 
 
-class Ban(db.Model):
+class Ban(Model):
     """A moderator's ban of an email, an email domain or an IP (or CIDR range) on a site."""
 
     __tablename__ = "bans"
@@ -244,7 +244,7 @@ class Ban(db.Model):
     __table_args__ = (Index("ix_bans_lookup", "site", "kind", "value"),)
 
 
-class WebhookEndpoint(db.Model):
+class WebhookEndpoint(Model):
     """Where a site wants to hear about decisions.  The secret signs each delivery."""
 
     __tablename__ = "webhook_endpoints"
@@ -257,7 +257,7 @@ class WebhookEndpoint(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Event(db.Model):
+class Event(Model):
     """The outbox: a change readers can see, written in the same transaction as the change."""
 
     __tablename__ = "events"
@@ -274,7 +274,7 @@ class Event(db.Model):
     __table_args__ = (Index("ix_events_site_id", "site", "id"),)
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One event's delivery to one endpoint: retried with backoff, dead after N failures."""
 
     __tablename__ = "deliveries"

@@ -89,6 +89,7 @@ def decide(runtime: Runtime, submission: Submission,
     decision = None
     if policy is not None and verdict is None:
         decision = policy.evaluate(submission, scored.scores if scored else {}, facts)
+    reasons: tuple[Reason, ...]
     if verdict is not None:
         action, reasons = verdict.action, (verdict,)
     elif policy is None:
@@ -102,6 +103,7 @@ def decide(runtime: Runtime, submission: Submission,
             action=Action.HOLD, note="The classifier is not loaded; see /readyz.", labels=(),
             matched=()))
     else:
+        assert decision is not None  # a policy and no verdict: evaluated above
         action, reasons = decision.action, decision.reasons
 
     scores = scored.scores if scored else {}

@@ -34,7 +34,7 @@ class _Loaded:
 
 
 def _signature(paths: list[Path]) -> tuple:
-    sig = []
+    sig: list[tuple[str, int | None, int | None]] = []  # (path, mtime_ns, size); None: missing
     for path in paths:
         try:
             st = path.stat()

@@ -52,13 +52,16 @@ def decision_rows(site: str | None = None) -> list[dict[str, Any]]:
 
 def with_decisions(train: click.Command) -> click.Command:
     """The classifier's ``train`` command plus ``--from-decisions`` and ``--site``."""
+    train_callback = train.callback
+    if train_callback is None:  # a click command always has one; a bare Command may not
+        raise TypeError(f"the {train.name!r} command has no callback to extend")
 
     @click.pass_context
     @with_appcontext
     def callback(ctx: click.Context, from_decisions: bool, decisions_site: str | None,
                  **kwargs: Any) -> Any:
         if not from_decisions:
-            return ctx.invoke(train.callback, **kwargs)
+            return ctx.invoke(train_callback, **kwargs)
         rows = decision_rows(decisions_site)
         if not rows:
             raise click.ClickException("no moderator decisions to train on yet")
@@ -77,7 +80,7 @@ def with_decisions(train: click.Command) -> click.Command:
                 writer.writeheader()
                 writer.writerows(rows)
             kwargs["data_files"] = (*kwargs["data_files"], str(path))
-            return ctx.invoke(train.callback, **kwargs)
+            return ctx.invoke(train_callback, **kwargs)
 
     params = [*train.params,
               click.Option(["--from-decisions"], is_flag=True,

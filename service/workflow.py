@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import and_, literal_column, or_, select, text, update
+from sqlalchemy import CursorResult, and_, literal_column, or_, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from service import metrics
@@ -87,12 +87,14 @@ def _conflict(comment: Comment, key: ApiKey, now: datetime) -> ApiError:
     db.session.rollback()
     db.session.refresh(comment)
     if comment.decided_by and not _waiting(comment):
+        decided_at = comment.decided_at
+        assert decided_at is not None  # set and cleared together with decided_by
         return ApiError(409, f"Comment {comment.id} was already decided ({comment.status}) by "
-                        f"{comment.decided_by} at {comment.decided_at.isoformat()}.",
+                        f"{comment.decided_by} at {decided_at.isoformat()}.",
                         kind="already-decided",
                         extra={"current_status": comment.status,
                                "decided_by": comment.decided_by,
-                               "decided_at": comment.decided_at.isoformat()})
+                               "decided_at": decided_at.isoformat()})
     if not _waiting(comment):
         return ApiError(409, f"Comment {comment.id} is {comment.status} and not waiting for "
                         "review.", kind="not-in-queue",
@@ -101,10 +103,16 @@ def _conflict(comment: Comment, key: ApiKey, now: datetime) -> ApiError:
     if comment.escalated and Role(key.role) is not Role.ADMIN:
         return ApiError(409, f"Comment {comment.id} was escalated to an admin.",
                         kind="escalated", extra={"current_status": comment.status})
+    expires = comment.claim_expires_at
+    if expires is None:
+        # Nobody holds it now: the claim was given up (or the item decided and undone) between
+        # the failed update and this read.  The caller may simply try again.
+        return ApiError(409, f"Comment {comment.id} changed while you acted on it; try again.",
+                        kind="changed", extra={"current_status": comment.status})
     return ApiError(409, f"Comment {comment.id} is claimed by {comment.claimed_by} until "
-                    f"{comment.claim_expires_at.isoformat()}.", kind="claimed",
+                    f"{expires.isoformat()}.", kind="claimed",
                     extra={"claimed_by": comment.claimed_by,
-                           "claim_expires_at": comment.claim_expires_at.isoformat(),
+                           "claim_expires_at": expires.isoformat(),
                            "current_status": comment.status})
 
 
@@ -126,11 +134,11 @@ def claim(comment: Comment, key: ApiKey) -> Comment:
     """Claim one item for ``CLAIM_MINUTES`` (renews one's own claim); 409 if another holds it."""
     now = utcnow()
     expires = now + timedelta(minutes=claim_minutes())
-    result = db.session.execute(
+    result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Comment)
         .where(Comment.id == comment.id, in_queue(), claim_is_free(key, now), _may_touch(key))
         .values(claimed_by=key.actor, claim_key_id=key.id, claim_expires_at=expires)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         raise _conflict(comment, key, now)
     audit(comment, key, "claim", detail={"until": expires.isoformat()}, now=now)
@@ -141,10 +149,10 @@ def claim(comment: Comment, key: ApiKey) -> Comment:
 
 def release(comment: Comment, key: ApiKey) -> Comment:
     """Give back one's own claim."""
-    result = db.session.execute(
+    result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Comment).where(Comment.id == comment.id, Comment.claim_key_id == key.id)
         .values(claimed_by=None, claim_key_id=None, claim_expires_at=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         db.session.rollback()
         raise ApiError(409, f"You do not hold a claim on comment {comment.id}.",
@@ -209,11 +217,11 @@ def decide(comment: Comment, key: ApiKey, action: str, note: str | None = None,
                   "decided_key_id": key.id, "claimed_by": None, "claim_key_id": None,
                   "claim_expires_at": None, "escalated": False, "hidden": False,
                   "open_reports": 0, "reported": False}
-    result = db.session.execute(
+    result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Comment)
         .where(Comment.id == comment.id, Comment.status == from_status, in_queue(),
                claim_is_free(key, now), _may_touch(key))
-        .values(**values).execution_options(synchronize_session=False))
+        .values(**values).execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         raise _conflict(comment, key, now)
     db.session.refresh(comment)
@@ -266,13 +274,13 @@ def undo(comment: Comment, key: ApiKey) -> Comment:
                        kind="undo-window-passed")
     was_visible = comment.status == Status.PUBLISHED and not comment.hidden
     back_to = last.from_status or Status.PENDING.value
-    result = db.session.execute(
+    result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Comment)
         .where(Comment.id == comment.id, Comment.status == last.to_status,
                Comment.decided_key_id == key.id)
         .values(status=back_to, decided_at=None, decided_by=None, decided_key_id=None,
                 reported=bool(last.detail.get("reported")))
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         db.session.rollback()
         raise ApiError(409, "The comment changed since your decision; nothing was undone.",
