@@ -54,13 +54,30 @@ class EventPageSchema(_Base):
 
 # -- webhook endpoints -----------------------------------------------------------------------
 
+SECRET_LENGTH = validate.Length(min=16, max=200)
+MAX_PREVIOUS_VALID_HOURS = 72
+DEFAULT_PREVIOUS_VALID_HOURS = 24
+
+
 class WebhookArgsSchema(_Base):
     url = ma.fields.URL(required=True, schemes={"http", "https"}, require_tld=False,
                         validate=validate.Length(max=2000),
                         error_messages={"required": REQUIRED_MESSAGE},
                         metadata={"description": "Where to POST events (http or https)"})
-    secret = ma.fields.String(validate=validate.Length(min=16, max=200), metadata={
+    secret = ma.fields.String(validate=SECRET_LENGTH, metadata={
         "description": "Signing secret; absent: one is generated and returned once"})
+
+
+class RotateSecretArgsSchema(_Base):
+    secret = ma.fields.String(validate=SECRET_LENGTH, metadata={
+        "description": "The new signing secret (16 to 200 characters); absent: one is "
+                       "generated and returned once"})
+    previous_valid_hours = ma.fields.Integer(
+        load_default=DEFAULT_PREVIOUS_VALID_HOURS, strict=True,
+        validate=validate.Range(min=0, max=MAX_PREVIOUS_VALID_HOURS),
+        metadata={"description": "How long the secret being replaced keeps signing "
+                                 "deliveries, next to the new one (a second `v1=`); 0: it "
+                                 "stops at once"})
 
 
 class WebhookSchema(_Base):
@@ -72,6 +89,12 @@ class WebhookSchema(_Base):
 
 class NewWebhookSchema(WebhookSchema):
     secret = ma.fields.String(metadata={"description": "Shown now only: store it"})
+
+
+class RotatedWebhookSchema(NewWebhookSchema):
+    previous_secret_expires_at = ma.fields.DateTime(metadata={
+        "description": "Until then deliveries are also signed with the previous secret; "
+                       "the time of the rotation when `previous_valid_hours` was 0"})
 
 
 class WebhookListSchema(_Base):

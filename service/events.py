@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy import CursorResult, func, select, update
 
@@ -21,6 +22,8 @@ from service.event_schemas import (
     EventPageSchema,
     EventsArgsSchema,
     NewWebhookSchema,
+    RotatedWebhookSchema,
+    RotateSecretArgsSchema,
     WebhookArgsSchema,
     WebhookListSchema,
 )
@@ -78,6 +81,10 @@ def site_events(site: str, after: int | None, limit: int) -> tuple[list[Event], 
     return rows[:limit], len(rows) > limit
 
 
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
 def register_endpoint(site: str, url: str, secret: str | None) -> tuple[WebhookEndpoint, str]:
     """Add an endpoint; return it with its secret (generated if not given).
 
@@ -97,7 +104,7 @@ def register_endpoint(site: str, url: str, secret: str | None) -> tuple[WebhookE
     if active >= MAX_ENDPOINTS_PER_SITE:
         raise ApiError(409, f"A site may have {MAX_ENDPOINTS_PER_SITE} active endpoints; "
                        "delete one first.", kind="too-many-endpoints")
-    secret = secret or "whsec_" + secrets.token_urlsafe(32)
+    secret = secret or new_secret()
     endpoint = WebhookEndpoint(site=site, url=url, secret=secret, active=True)
     db.session.add(endpoint)
     db.session.commit()
@@ -116,6 +123,44 @@ def deactivate_endpoint(site: str, endpoint_id: int) -> None:
         .values(state=State.CANCELLED, last_error="endpoint deactivated")
         .execution_options(synchronize_session=False))
     db.session.commit()
+
+
+def rotate_secret(site: str, endpoint_id: int, secret: str | None,
+                  previous_valid_hours: int) -> tuple[WebhookEndpoint, str, datetime]:
+    """Give an active endpoint a new secret (generated if not given); return the endpoint,
+    the new secret and when the one it replaces stops signing deliveries.
+
+    For ``previous_valid_hours`` the replaced secret keeps signing next to the new one; a
+    secret kept from an earlier rotation is dropped (only one previous secret is kept).
+    With 0 the replaced secret is not kept at all.  Recorded in the audit log.
+    """
+    endpoint = db.session.execute(  # locked: two rotations at once do not lose one
+        select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+        .with_for_update()).scalar_one_or_none()
+    if endpoint is None or endpoint.site != site or not endpoint.active:
+        db.session.rollback()
+        raise ApiError(404, f"No webhook endpoint {endpoint_id} on this site.")
+    if secret is not None and hmac.compare_digest(secret.encode(), endpoint.secret.encode()):
+        db.session.rollback()
+        message = "This is the endpoint's current secret; send a new one, or none."
+        raise ApiError(422, message, errors={"secret": [message]})
+    now = utcnow()
+    expires_at = now + timedelta(hours=previous_valid_hours)
+    secret = secret or new_secret()
+    if previous_valid_hours > 0:
+        endpoint.previous_secret, endpoint.previous_secret_expires_at = endpoint.secret, expires_at
+    else:
+        endpoint.previous_secret, endpoint.previous_secret_expires_at = None, None
+    endpoint.secret = secret
+    key = current_key()
+    db.session.add(AuditEntry(comment_id=None, site=endpoint.site,
+                              action="webhook.rotate-secret", actor=key.actor, key_id=key.id,
+                              detail={"endpoint_id": endpoint.id, "url": endpoint.url,
+                                      "previous_valid_hours": previous_valid_hours,
+                                      "previous_secret_expires_at": expires_at.isoformat()},
+                              created_at=now))
+    db.session.commit()
+    return endpoint, secret, expires_at
 
 
 def _delivery_view(delivery: Delivery, event: Event, endpoint: WebhookEndpoint) -> dict[str, Any]:
@@ -210,6 +255,32 @@ def list_webhooks() -> dict[str, Any]:
 def delete_webhook(endpoint_id: int) -> None:
     """Deactivate an endpoint: nothing more is sent to it."""
     deactivate_endpoint(current_key().site or "", endpoint_id)
+
+
+@blp.route("/webhooks/<id:endpoint_id>/secret", methods=["POST"])
+@require(Role.SITE)
+@blp.doc(security=SITE)
+@blp.arguments(RotateSecretArgsSchema, required=False)
+@blp.response(200, RotatedWebhookSchema,
+              description="Rotated; the new `secret` is shown only now.")
+@blp.alt_response(415, description="A body that is not JSON.")
+def rotate_webhook_secret(args: dict[str, Any], endpoint_id: int) -> dict[str, Any]:
+    """Replace an endpoint's signing secret; the old one keeps signing for a while.
+
+    For `previous_valid_hours` (default 24, at most 72; 0: none) each delivery carries two
+    signatures, with the new secret and with the old one, so the receiver can switch over.
+    The body is optional: without one a secret is generated and the old one kept 24 hours.
+    """
+    if request.get_data(cache=True) and not request.is_json:
+        # A form-encoded previous_valid_hours=0 must not be ignored silently.
+        raise ApiError(415, "Send the options as application/json, or no body at all.",
+                       kind="unsupported-media-type")
+    endpoint, secret, expires_at = rotate_secret(
+        current_key().site or "", endpoint_id, args.get("secret"),
+        args["previous_valid_hours"])
+    return {"id": endpoint.id, "url": endpoint.url, "active": endpoint.active,
+            "created_at": endpoint.created_at, "secret": secret,
+            "previous_secret_expires_at": expires_at}
 
 
 @blp.route("/admin/deliveries", methods=["GET"])

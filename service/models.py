@@ -245,7 +245,12 @@ class Ban(Model):
 
 
 class WebhookEndpoint(Model):
-    """Where a site wants to hear about decisions.  The secret signs each delivery."""
+    """Where a site wants to hear about decisions.  The secret signs each delivery.
+
+    Secrets are kept in clear: HMAC needs the key itself.  After a rotation the secret it
+    replaced also signs deliveries until ``previous_secret_expires_at`` (both empty when
+    there is no overlap).
+    """
 
     __tablename__ = "webhook_endpoints"
 
@@ -255,6 +260,8 @@ class WebhookEndpoint(Model):
     secret: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Event(Model):

@@ -1,7 +1,8 @@
 """Signing webhook bodies, and checking a signature as a receiver would.
 
 The header is ``t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` (as Stripe does), so
-that a receiver can refuse old, replayed deliveries as well as forged ones.
+that a receiver can refuse old, replayed deliveries as well as forged ones.  While a rotated
+secret is still valid the header carries a second ``v1=``, made with the previous secret.
 """
 
 from __future__ import annotations
@@ -16,10 +17,20 @@ from typing import Any
 SIGNATURE_HEADER = "X-Moderation-Signature"
 
 
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    """The signature header value: ``t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">``."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+def _mac(secret: str, body: bytes, timestamp: int) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def sign(secret: str, body: bytes, timestamp: int, previous_secret: str | None = None) -> str:
+    """The signature header value: ``t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">``.
+
+    During a secret rotation's overlap ``previous_secret`` adds a second ``v1=``, made with
+    the secret being replaced, after the one made with the current secret.
+    """
+    header = f"t={timestamp},v1={_mac(secret, body, timestamp)}"
+    if previous_secret is not None:
+        header += f",v1={_mac(previous_secret, body, timestamp)}"
+    return header
 
 
 def verify_signature(secret: str, body: bytes, header: str, *, tolerance_seconds: int = 300,
@@ -34,7 +45,7 @@ def verify_signature(secret: str, body: bytes, header: str, *, tolerance_seconds
             macs.append(value)
     if timestamp is None or abs((now or time.time()) - timestamp) > tolerance_seconds:
         return False
-    expected = sign(secret, body, timestamp).partition(",v1=")[2]
+    expected = _mac(secret, body, timestamp)
     return any(hmac.compare_digest(expected, mac) for mac in macs)
 
 

@@ -8,6 +8,8 @@ runs out, and another worker sends again: delivery is *at least once*, and recei
 de-duplicate on ``X-Moderation-Event-Id``.  A failure is retried after an exponential,
 capped, jittered delay; after ``WEBHOOK_MAX_ATTEMPTS`` attempts the delivery is ``dead`` and
 waits for an admin (``POST /v1/admin/deliveries/<id>/retry``).  Nothing is deleted.
+Each request is signed with the endpoint's secret as it is when the delivery is claimed and,
+for a while after a rotation (``POST /v1/webhooks/<id>/secret``), with the previous one too.
 
 A site chooses the URL, so every request is checked against server-side request forgery:
 the host is resolved, every address must be globally routable (:func:`address_problem`;
@@ -164,6 +166,8 @@ class Job:
     event_uid: str
     event_type: str
     body: bytes
+    # The secret a rotation replaced, while it is still valid: it signs too (a second v1=).
+    previous_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,14 @@ def _in_transaction(work: Callable[[], Any]) -> Any:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def previous_secret_at(previous: str | None, expires_at: datetime | None,
+                       now: datetime) -> str | None:
+    """The rotated-out secret if it still signs deliveries at ``now``, else None."""
+    if previous is None or expires_at is None or expires_at <= now:
+        return None
+    return previous
 
 
 def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:
@@ -235,13 +247,15 @@ def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:
             return []
         jobs = db.session.execute(
             select(Delivery.id, Event.uid, Event.type, Event.payload, WebhookEndpoint.url,
-                   WebhookEndpoint.secret)
+                   WebhookEndpoint.secret, WebhookEndpoint.previous_secret,
+                   WebhookEndpoint.previous_secret_expires_at)
             .join(Event, Event.id == Delivery.event_id)
             .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
             .where(Delivery.id.in_(won)).order_by(Delivery.id)).all()
         return [Job(delivery_id=d, attempt=won[d], url=url, secret=secret, event_uid=uid,
-                    event_type=type_, body=event_body(payload))
-                for d, uid, type_, payload, url, secret in jobs]
+                    event_type=type_, body=event_body(payload),
+                    previous_secret=previous_secret_at(previous, expires_at, now))
+                for d, uid, type_, payload, url, secret, previous, expires_at in jobs]
 
     return _in_transaction(claim)
 
@@ -269,7 +283,8 @@ def send(job: Job, settings: Settings) -> Outcome:
             EVENT_ID_HEADER: job.event_uid,
             EVENT_TYPE_HEADER: job.event_type,
             "X-Moderation-Attempt": str(job.attempt),
-            SIGNATURE_HEADER: sign(job.secret, job.body, int(time.time())),
+            SIGNATURE_HEADER: sign(job.secret, job.body, int(time.time()),
+                                   previous_secret=job.previous_secret),
         })
         response = connection.getresponse()
         status = response.status

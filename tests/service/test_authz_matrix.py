@@ -23,6 +23,7 @@ ROLES = {
     ("POST", "/v1/webhooks"): "site",
     ("GET", "/v1/webhooks"): "site",
     ("DELETE", "/v1/webhooks/<id:endpoint_id>"): "site",
+    ("POST", "/v1/webhooks/<id:endpoint_id>/secret"): "site",
     ("GET", "/v1/review/queue"): "moderator",
     ("GET", "/v1/review/comments/<id:comment_id>"): "moderator",
     ("POST", "/v1/review/comments/<id:comment_id>/claim"): "moderator",

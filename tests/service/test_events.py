@@ -194,6 +194,83 @@ def test_bad_endpoints_are_422(client: FlaskClient, site_key: str, body: dict[st
     assert field in response.get_json()["errors"]
 
 
+def test_rotating_the_secret_answers_the_new_one_once(app: Flask, client: FlaskClient,
+                                                     site_key: str) -> None:
+    from service.extensions import db
+    from service.models import WebhookEndpoint
+
+    endpoint = register(client, site_key, secret="s" * 32)
+    response = client.post(f"/v1/webhooks/{endpoint['id']}/secret", headers=auth(site_key))
+    assert response.status_code == 200  # no body at all: generated, 24 hours of overlap
+    rotated = response.get_json()
+    assert set(rotated) == {"id", "url", "active", "created_at", "secret",
+                            "previous_secret_expires_at"}
+    assert rotated["secret"].startswith("whsec_") and len(rotated["secret"]) > 40
+    assert rotated["created_at"] == endpoint["created_at"]
+    listed = client.get("/v1/webhooks", headers=auth(site_key)).get_json()["items"]
+    assert [e["id"] for e in listed] == [endpoint["id"]]
+    assert all("secret" not in e for e in listed)
+    with app.app_context():
+        row = db.session.get(WebhookEndpoint, endpoint["id"])
+        assert row is not None
+        assert (row.secret, row.previous_secret) == (rotated["secret"], "s" * 32)
+        assert row.previous_secret_expires_at is not None
+        assert row.previous_secret_expires_at.isoformat() == rotated[
+            "previous_secret_expires_at"]
+
+
+def test_only_the_sites_own_active_endpoint_can_be_rotated(
+        client: FlaskClient, site_key: str, other_site_key: str) -> None:
+    endpoint = register(client, site_key)
+    response = client.post(f"/v1/webhooks/{endpoint['id']}/secret", json={},
+                           headers=auth(other_site_key))
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    client.delete(f"/v1/webhooks/{endpoint['id']}", headers=auth(site_key))
+    for endpoint_id in (endpoint["id"], "999999", "99999999999999999999", "0"):
+        response = client.post(f"/v1/webhooks/{endpoint_id}/secret", json={},
+                               headers=auth(site_key))
+        assert response.status_code == 404, endpoint_id
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"previous_valid_hours": -1}, "previous_valid_hours"),
+    ({"previous_valid_hours": 73}, "previous_valid_hours"),
+    ({"previous_valid_hours": 1.5}, "previous_valid_hours"),  # not rounded down to 1
+    ({"previous_valid_hours": "24"}, "previous_valid_hours"),
+    ({"previous_valid_hours": True}, "previous_valid_hours"),
+    ({"previous_valid_hours": None}, "previous_valid_hours"),
+    ({"secret": "short"}, "secret"),
+    ({"secret": "s" * 201}, "secret"),
+    ({"secret": "s" * 32}, "secret"),  # the current secret: that would rotate nothing
+])
+def test_bad_rotations_are_422_and_change_nothing(app: Flask, client: FlaskClient,
+                                                  site_key: str, body: dict[str, Any],
+                                                  field: str) -> None:
+    from service.extensions import db
+    from service.models import AuditEntry, WebhookEndpoint
+
+    endpoint = register(client, site_key, secret="s" * 32)
+    response = client.post(f"/v1/webhooks/{endpoint['id']}/secret", json=body,
+                           headers=auth(site_key))
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert list(response.get_json()["errors"]) == [field]
+    with app.app_context():
+        row = db.session.get(WebhookEndpoint, endpoint["id"])
+        assert row is not None and (row.secret, row.previous_secret) == ("s" * 32, None)
+        assert db.session.execute(select(AuditEntry)).first() is None
+
+
+def test_a_rotation_sent_as_a_form_is_refused_not_misread(client: FlaskClient,
+                                                          site_key: str) -> None:
+    endpoint = register(client, site_key)
+    response = client.post(f"/v1/webhooks/{endpoint['id']}/secret",
+                           data={"previous_valid_hours": "0"}, headers=auth(site_key))
+    assert response.status_code == 415
+    assert response.get_json()["type"].endswith("unsupported-media-type")
+
+
 # -- where webhooks may go (server-side request forgery) ------------------------------------
 
 INTERNAL = [
@@ -356,6 +433,7 @@ ENDPOINTS = [
     ("post", "/v1/webhooks", "site"),
     ("get", "/v1/webhooks", "site"),
     ("delete", "/v1/webhooks/1", "site"),
+    ("post", "/v1/webhooks/1/secret", "site"),
     ("get", "/v1/admin/deliveries", "admin"),
     ("post", "/v1/admin/deliveries/1/retry", "admin"),
 ]
@@ -408,5 +486,6 @@ def test_admin_delivery_list_and_retry_errors(client: FlaskClient, site_key: str
 def test_the_openapi_document_lists_the_new_paths(client: FlaskClient) -> None:
     paths = client.get("/openapi.json").get_json()["paths"]
     for path in ("/v1/events", "/v1/webhooks", "/v1/webhooks/{endpoint_id}",
+                 "/v1/webhooks/{endpoint_id}/secret",
                  "/v1/admin/deliveries", "/v1/admin/deliveries/{delivery_id}/retry"):
         assert path in paths

@@ -169,6 +169,8 @@ def test_signature_verifies_and_rejects_tampering_and_replays() -> None:
     # during a secret rotation a header may carry two signatures
     rotated = header + "," + sign("old-secret", body, 1_800_000_000).split(",")[1]
     assert verify_signature("old-secret", body, rotated, now=1_800_000_000)
+    assert sign(SECRET, body, 1_800_000_000, previous_secret="old-secret") == rotated
+    assert verify_signature(SECRET, body, rotated, now=1_800_000_000)
 
 
 def test_backoff_doubles_with_jitter_up_to_the_cap() -> None:
@@ -313,6 +315,133 @@ def test_a_deactivated_endpoint_gets_nothing_more(
     assert run(app, later(0)).claimed == 0
     assert hook.received == []
     assert len(feed(client, site_key)["items"]) == 2  # the feed still has them
+
+
+# -- rotating the secret ---------------------------------------------------------------------
+
+NEW_SECRET = "receiver-secret-rotated-9876543210"
+
+
+def rotate(client: FlaskClient, key: str, endpoint_id: int, **body: Any) -> dict[str, Any]:
+    response = client.post(f"/v1/webhooks/{endpoint_id}/secret", json=body, headers=auth(key))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def signatures(request: dict[str, Any]) -> list[str]:
+    """The ``v1=`` values of a delivery's signature header, in order."""
+    header = request["headers"]["X-Moderation-Signature"]
+    return [part[3:] for part in header.split(",") if part.startswith("v1=")]
+
+
+def verifies(secret: str, request: dict[str, Any]) -> bool:
+    return verify_signature(secret, request["body"],
+                            request["headers"]["X-Moderation-Signature"])
+
+
+def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    from service.extensions import db
+    from service.models import AuditEntry
+
+    hook = receiver()
+    endpoint = register(client, site_key, hook.url, secret=SECRET)
+    decided_events(client, site_key, moderator_key, 1)  # pending when the secret changes
+    rotated = rotate(client, site_key, endpoint["id"], secret=NEW_SECRET)
+    assert rotated["secret"] == NEW_SECRET
+    assert (rotated["id"], rotated["url"], rotated["active"]) == (endpoint["id"], hook.url, True)
+    ends = datetime.fromisoformat(rotated["previous_secret_expires_at"])
+    assert later(24 * 3600 - 60) < ends < later(24 * 3600 + 60)  # the default: 24 hours
+
+    assert run(app, later(0)).delivered == 1  # the pending delivery was not lost
+    (during,) = hook.received
+    assert verifies(NEW_SECRET, during) and verifies(SECRET, during)
+    header = during["headers"]["X-Moderation-Signature"]
+    timestamp = int(header.split(",")[0].removeprefix("t="))
+    # t=...,v1=<with the new secret>,v1=<with the old one>
+    assert header == sign(NEW_SECRET, during["body"], timestamp, previous_secret=SECRET)
+    assert signatures(during) == [sign(key, during["body"], timestamp).partition("v1=")[2]
+                                  for key in (NEW_SECRET, SECRET)]
+
+    decide(client, moderator_key, hold(client, site_key, body=f"{LINKS} after")["id"], "reject")
+    assert run(app, ends + timedelta(seconds=1)).delivered == 1  # the overlap is over
+    after = hook.received[1]
+    assert verifies(NEW_SECRET, after) and not verifies(SECRET, after)
+    assert len(signatures(after)) == 1
+
+    with app.app_context():
+        entry = db.session.execute(select(AuditEntry).where(
+            AuditEntry.action == "webhook.rotate-secret")).scalar_one()
+        assert entry.site == "news" and entry.actor.startswith("test site#")
+        assert entry.detail["endpoint_id"] == endpoint["id"]
+        assert entry.detail["previous_valid_hours"] == 24
+        assert datetime.fromisoformat(entry.detail["previous_secret_expires_at"]) == ends
+        assert SECRET not in json.dumps(entry.detail) and NEW_SECRET not in json.dumps(
+            entry.detail)  # never a secret in the log
+
+
+def test_a_rotation_without_overlap_stops_the_old_secret_at_once(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    from service.extensions import db
+    from service.models import WebhookEndpoint
+
+    hook = receiver()
+    endpoint = register(client, site_key, hook.url, secret=SECRET)
+    rotated = rotate(client, site_key, endpoint["id"], previous_valid_hours=0)
+    assert rotated["secret"].startswith("whsec_") and rotated["secret"] != SECRET
+    assert datetime.fromisoformat(rotated["previous_secret_expires_at"]) <= later(0)
+    with app.app_context():  # the old secret is not kept at all
+        row = db.session.get(WebhookEndpoint, endpoint["id"])
+        assert row is not None
+        assert (row.previous_secret, row.previous_secret_expires_at) == (None, None)
+
+    decided_events(client, site_key, moderator_key, 1)
+    assert run(app, later(0)).delivered == 1
+    (request,) = hook.received
+    assert verifies(rotated["secret"], request) and not verifies(SECRET, request)
+    assert len(signatures(request)) == 1
+
+
+def test_rotating_again_during_the_overlap_keeps_only_the_secret_it_replaces(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    hook = receiver()
+    endpoint = register(client, site_key, hook.url, secret=SECRET)
+    rotate(client, site_key, endpoint["id"], secret=NEW_SECRET, previous_valid_hours=72)
+    third = "third-secret-0123456789abcdef"
+    rotated = rotate(client, site_key, endpoint["id"], secret=third, previous_valid_hours=1)
+    ends = datetime.fromisoformat(rotated["previous_secret_expires_at"])
+    assert later(3600 - 60) < ends < later(3600 + 60)
+
+    decided_events(client, site_key, moderator_key, 1)
+    assert run(app, later(0)).delivered == 1
+    (request,) = hook.received
+    assert verifies(third, request) and verifies(NEW_SECRET, request)
+    assert not verifies(SECRET, request)  # the first secret is gone, 72 hours or not
+    assert len(signatures(request)) == 2
+
+
+def test_an_expired_previous_secret_is_not_used(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    """The expiry stored on the endpoint decides, whatever the clock of the API was."""
+    from service.extensions import db
+    from service.models import WebhookEndpoint
+
+    hook = receiver()
+    endpoint = register(client, site_key, hook.url, secret=SECRET)
+    rotate(client, site_key, endpoint["id"], secret=NEW_SECRET)
+    with app.app_context():
+        row = db.session.get(WebhookEndpoint, endpoint["id"])
+        assert row is not None and row.previous_secret == SECRET
+        row.previous_secret_expires_at = later(-1)
+        db.session.commit()
+    decided_events(client, site_key, moderator_key, 1)
+    assert run(app, later(0)).delivered == 1
+    (request,) = hook.received
+    assert verifies(NEW_SECRET, request) and not verifies(SECRET, request)
 
 
 # -- leases and several workers ------------------------------------------------------------
