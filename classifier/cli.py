@@ -61,13 +61,18 @@ def model() -> None:
               help="Longest character n-gram.")
 @click.option("--word-weight", default=TrainParams.word_weight, show_default=True,
               help="Weight of the word and word-pair block against the character block.")
+@click.option("--tf", type=click.Choice(["count", "binary", "log"]), default=TrainParams.tf,
+              show_default=True, help="Term weighting of the n-grams within a comment.")
 @click.option("--c", "c_value", default=TrainParams.C, show_default=True,
               help="Inverse regularisation strength of the logistic regression.")
 @click.option("--idf/--no-idf", default=TrainParams.idf, show_default=True,
               help="Fit on IDF-scaled columns (folded into the stored weights).")
+@click.option("--nb/--no-nb", default=TrainParams.nb, show_default=True,
+              help="Fit on columns scaled by their naive-Bayes log-count ratio (NB-LR; "
+                   "folded into the stored weights).")
 @click.option("--seed", default=TrainParams.seed, show_default=True)
 def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits, char_max,
-          word_weight, c_value, idf, seed):
+          word_weight, tf, c_value, idf, nb, seed):
     """Train a model and write it as an artifact directory."""
     from classifier import recipe
 
@@ -87,8 +92,8 @@ def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits
             click.echo(f"read {len(extra):,} rows from {file}")
         if not rows:
             raise DataError("no training data: pass --data FILE and/or --public-data")
-        params = TrainParams(n_bits=n_bits, char_max=char_max, word_weight=word_weight,
-                             C=c_value, seed=seed, idf=idf)
+        params = TrainParams(n_bits=n_bits, char_max=char_max, word_weight=word_weight, tf=tf,
+                             C=c_value, seed=seed, idf=idf, nb=nb)
         trained = train_from_rows(rows, weights=weights, params=params, sources=sources,
                                   progress=lambda msg: click.echo(f"- {msg}"))
     except DataError as exc:

@@ -25,7 +25,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 import textnorm
 
-__all__ = ["DENSE_NAMES", "HashedFeaturizer", "TextFeatures", "normalized_text"]
+__all__ = ["DENSE_NAMES", "TERM_WEIGHTINGS", "HashedFeaturizer", "TextFeatures", "normalized_text",
+           "occurrence_values"]
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _PRIME = np.uint64(0x100000001B3)
@@ -64,6 +65,35 @@ def normalized_text(raw: str) -> str:
     return textnorm.join_spelled(textnorm.normalize(raw))
 
 
+TERM_WEIGHTINGS = ("count", "binary", "log")
+
+
+def occurrence_values(index: np.ndarray, tf: str, weight: float = 1.0) -> np.ndarray | float:
+    """What each occurrence in ``index`` adds to its bucket, the block scaled to unit length.
+
+    ``count``: every occurrence adds the same, ``weight / sqrt(len(index))``, returned as one
+    number (the common case, kept cheap).  ``binary``: a bucket's total is 1 however often it
+    occurs, ``log``: ``1 + log(count)``; both then divided by the Euclidean length of the
+    block's bucket totals and multiplied by ``weight``, returned per occurrence.
+    """
+    n = len(index)
+    if tf == "count" or not n:
+        return weight / math.sqrt(n) if n else 0.0
+    # np.unique(return_inverse, return_counts) does the same, several times slower
+    order = index.argsort()
+    ranked = index[order]
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    counts = np.diff(starts, append=n)
+    totals = np.ones(len(counts)) if tf == "binary" else 1.0 + np.log(counts)
+    per = totals * (weight / math.sqrt(float(totals @ totals))) / counts
+    values = np.empty(n)
+    values[order] = per.repeat(counts)
+    return values
+
+
 def dense_signals(raw: str) -> np.ndarray:
     """Links, share of capitals, long digit runs, exclamations and length, each about 0..1."""
     letters = sum(map(str.isalpha, raw))
@@ -87,7 +117,10 @@ class TextFeatures:
     ``char_index`` holds the buckets of the character n-grams of ``text``, all n-grams of
     length ``char_lengths[0]`` first (in order of position), then the next length, and so
     on; ``word_index`` holds the buckets of the ``words`` followed by those of adjacent word
-    pairs; ``word_spans`` are the words' positions in ``text``.
+    pairs; ``word_spans`` are the words' positions in ``text``.  ``char_values`` and
+    ``word_values`` hold what each occurrence adds to its bucket (term weighting and block
+    scaling included), so that a bucket's feature value is the sum over its occurrences: one
+    number for all occurrences (raw counts) or one per occurrence.
     """
 
     text: str
@@ -97,16 +130,12 @@ class TextFeatures:
     word_spans: tuple[tuple[int, int], ...]
     word_index: np.ndarray
     dense: np.ndarray
-    word_weight: float = 1.0
+    char_values: np.ndarray | float
+    word_values: np.ndarray | float
 
-    @property
-    def char_scale(self) -> float:
-        return 1.0 / math.sqrt(len(self.char_index)) if len(self.char_index) else 0.0
-
-    @property
-    def word_scale(self) -> float:
-        n = len(self.word_index)
-        return self.word_weight / math.sqrt(n) if n else 0.0
+    def per_occurrence(self, values: np.ndarray | float) -> np.ndarray | float:
+        """``values`` shaped to multiply rows of per-occurrence weights."""
+        return values[:, None] if isinstance(values, np.ndarray) else values
 
     def char_middles(self) -> np.ndarray:
         """Position in ``text`` of the middle character of each character n-gram."""
@@ -122,17 +151,20 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
     ``char_max``) and words and word pairs, hashed into one space; each block is scaled by
     one over the square root of its number of n-grams (words also by ``word_weight``).  The
     last ``len(DENSE_NAMES)`` columns hold the cheap signals.  Texts are cut to ``max_chars``
-    characters first.
+    characters first.  ``tf`` is the term weighting within a block (see
+    :func:`occurrence_values`): ``count`` (the default), ``binary`` or ``log``.
     """
 
     def __init__(self, n_bits: int = 20, char_min: int = 2, char_max: int = 5,
-                 word_bigrams: bool = True, max_chars: int = 2000, word_weight: float = 0.5):
+                 word_bigrams: bool = True, max_chars: int = 2000, word_weight: float = 0.5,
+                 tf: str = "count"):
         self.n_bits = n_bits
         self.char_min = char_min
         self.char_max = char_max
         self.word_bigrams = word_bigrams
         self.max_chars = max_chars
         self.word_weight = word_weight
+        self.tf = tf
 
     @property
     def n_features(self) -> int:
@@ -165,10 +197,12 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
 
         matches = list(_WORD.finditer(text))
         words = tuple(m.group() for m in matches)
-        keys = [zlib.crc32(w.encode()) for w in words]
+        encoded = [w.encode() for w in words]
+        keys = [zlib.crc32(e) for e in encoded]
         if self.word_bigrams:
-            pairs = zip(words, words[1:], strict=False)
-            keys += [zlib.crc32(f"{a} {b}".encode()) | (1 << 32) for a, b in pairs]
+            # crc32(b" " + b, crc32(a)) == crc32(a + b" " + b): the pair "a b", hashed faster
+            keys += [zlib.crc32(b" " + b, a) | (1 << 32)
+                     for a, b in zip(keys, encoded[1:], strict=False)]
         if keys:
             wk = np.array(keys, dtype=np.uint64) + np.uint64(_WORD_SALT)
             word_index = (_fmix(wk) >> shift).view(np.int64)
@@ -177,7 +211,9 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
         return TextFeatures(
             text=text, char_index=char_index, char_lengths=tuple(lengths),
             words=words, word_spans=tuple(m.span() for m in matches), word_index=word_index,
-            dense=dense_signals(raw), word_weight=self.word_weight,
+            dense=dense_signals(raw),
+            char_values=occurrence_values(char_index, self.tf),
+            word_values=occurrence_values(word_index, self.tf, self.word_weight),
         )
 
     def transform(self, X) -> sp.csr_matrix:  # noqa: N803 - scikit-learn's argument name
@@ -189,11 +225,8 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
         for raw in X:
             f = self.features(raw)
             idx_chunks += [f.char_index, f.word_index, np.arange(dense_base, dense_base + n_dense)]
-            val_chunks += [
-                np.full(len(f.char_index), f.char_scale),
-                np.full(len(f.word_index), f.word_scale),
-                f.dense,
-            ]
+            val_chunks += [np.broadcast_to(f.char_values, f.char_index.shape),
+                           np.broadcast_to(f.word_values, f.word_index.shape), f.dense]
             indptr.append(indptr[-1] + len(f.char_index) + len(f.word_index) + n_dense)
         indices = np.concatenate(idx_chunks) if idx_chunks else np.zeros(0, dtype=np.int64)
         values = np.concatenate(val_chunks) if val_chunks else np.zeros(0)

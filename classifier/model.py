@@ -18,12 +18,16 @@ import numpy as np
 
 from classifier.artifact import load_artifact, save_artifact
 from classifier.errors import ModelError
-from classifier.features import DENSE_NAMES, HashedFeaturizer, TextFeatures
+from classifier.features import DENSE_NAMES, TERM_WEIGHTINGS, HashedFeaturizer, TextFeatures
 from classifier.fingerprint import textnorm_fingerprint
 
 __all__ = ["Model", "ScoreResult", "load_model"]
 
-FEATURE_PARAMS = ("n_bits", "char_min", "char_max", "word_bigrams", "max_chars", "word_weight")
+FEATURE_PARAMS = ("n_bits", "char_min", "char_max", "word_bigrams", "max_chars", "word_weight",
+                  "tf")
+# Feature parameters added after format version 2 was defined, with the value that every
+# artifact written before them used.
+_FEATURE_DEFAULTS = {"tf": "count"}
 TOP_TERMS = 5
 # Signals shown in explanations; length, the last, is left out: every text has one.
 _EXPLAINED_DENSE = len(DENSE_NAMES) - 1
@@ -88,8 +92,8 @@ class Model:
         """Per label, what each character n-gram, word (or pair) and signal adds."""
         w = self._weights_t
         # take() is several times faster than fancy indexing for a scattered gather
-        chars = (w.take(feats.char_index, axis=0) * feats.char_scale).T
-        words = (w.take(feats.word_index, axis=0) * feats.word_scale).T
+        chars = (w.take(feats.char_index, axis=0) * feats.per_occurrence(feats.char_values)).T
+        words = (w.take(feats.word_index, axis=0) * feats.per_occurrence(feats.word_values)).T
         dense = (w[self._dense_base:] * feats.dense[:, None]).T
         return chars, words, dense
 
@@ -181,7 +185,8 @@ def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Mo
     arrays, manifest = load_artifact(path)
     try:
         labels = [str(label) for label in manifest["labels"]]
-        params = {p: manifest["features"][p] for p in FEATURE_PARAMS}
+        params = {p: manifest["features"][p] if p not in _FEATURE_DEFAULTS
+                  else manifest["features"].get(p, _FEATURE_DEFAULTS[p]) for p in FEATURE_PARAMS}
         weights, bias, calibration = (arrays[k] for k in ("weights", "bias", "calibration"))
     except (KeyError, TypeError) as exc:
         raise ModelError(f"{path}: manifest or arrays incomplete (missing {exc})") from exc
@@ -196,6 +201,9 @@ def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Mo
     for name, kind in expected.items():
         if not isinstance(params[name], kind):
             raise ModelError(f"{path}: feature parameter {name}={params[name]!r} is of wrong type")
+    if params["tf"] not in TERM_WEIGHTINGS:
+        raise ModelError(f"{path}: unknown term weighting tf={params['tf']!r} (this library "
+                         f"knows {', '.join(TERM_WEIGHTINGS)}); update the library or retrain")
     _check_textnorm(path, manifest, allow_textnorm_mismatch)
     return Model(HashedFeaturizer(**params), labels, weights, bias, calibration, manifest)
 

@@ -1,7 +1,9 @@
 """Training: hashed features, one logistic regression per label, Platt calibration.
 
 With ``idf=True`` the regression is fitted on IDF-scaled columns (rare n-grams count more,
-as in TF-IDF) and the IDF factors are then folded into the stored weights.
+as in TF-IDF); with ``nb=True`` each label's regression is fitted on columns scaled by their
+naive-Bayes log-count ratio for that label (NB-LR, after Wang and Manning's NB-SVM, 2012).
+Either way the factors are then folded into the stored weights, so serving is unchanged.
 
 Each label's model learns from the rows that carry that label.  A fixed, seeded,
 stratified share of those rows is kept back; the calibration (probability = sigmoid of an
@@ -33,7 +35,7 @@ from classifier.features import HashedFeaturizer
 from classifier.fingerprint import PROBES, textnorm_fingerprint
 from classifier.model import FEATURE_PARAMS, Model
 
-__all__ = ["TrainParams", "build_pipeline", "train_from_rows"]
+__all__ = ["TrainParams", "build_pipeline", "column_scale", "nb_ratio", "train_from_rows"]
 
 Progress = Callable[[str], None]
 
@@ -48,6 +50,7 @@ class TrainParams:
     word_bigrams: bool = True
     max_chars: int = 2000
     word_weight: float = 0.5
+    tf: str = "count"
     C: float = 4.0  # noqa: N815 - scikit-learn's name for inverse regularisation
     max_iter: int = 200
     calibration_share: float = 0.15
@@ -55,6 +58,8 @@ class TrainParams:
     thresholds: tuple[float, ...] = (0.5, 0.95)
     weight_dtype: str = "float16"
     idf: bool = False
+    nb: bool = False
+    nb_alpha: float = 1.0
 
 
 def build_pipeline(params: TrainParams) -> Pipeline:
@@ -87,6 +92,42 @@ def _idf(matrix: sp.csr_matrix, n_bits: int) -> np.ndarray:
     return idf
 
 
+def nb_ratio(matrix: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray, n_bits: int,
+             alpha: float = 1.0) -> np.ndarray:
+    """Naive-Bayes log-count ratio of each hashed column for a 0/1 label (1 for the signals).
+
+    ``r = log((p / |p|) / (q / |q|))`` where ``p`` (``q``) is ``alpha`` plus the weighted
+    number of positive (negative) rows in which the column occurs (Wang and Manning, 2012).
+    Columns that occur as often in both classes get a factor near 0, telling ones a large
+    one; fitting on ``x * r`` makes the regression's prior favour naive Bayes's weights.
+    """
+    hashed = 1 << n_bits
+    present = matrix.copy()
+    present.data = (present.data != 0).astype(np.float64)
+    sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    pos = y == 1
+    p = alpha + np.asarray(present[pos].T @ sample_weight[pos]).ravel()[:hashed]
+    q = alpha + np.asarray(present[~pos].T @ sample_weight[~pos]).ravel()[:hashed]
+    ratio = np.ones(matrix.shape[1])
+    ratio[:hashed] = np.log(p / p.sum()) - np.log(q / q.sum())
+    return ratio
+
+
+def column_scale(matrix: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray,
+                 params: TrainParams, n_bits: int, idf: np.ndarray | None = None) -> np.ndarray:
+    """The factor each column is multiplied by before the fit (and folded in after it).
+
+    ``matrix``, ``y`` and ``sample_weight`` are the rows the regression is fitted on;
+    ``idf`` may pass IDF factors computed on a larger set of rows.
+    """
+    scale = np.ones(matrix.shape[1])
+    if params.idf:
+        scale *= _idf(matrix, n_bits) if idf is None else idf
+    if params.nb:
+        scale *= nb_ratio(matrix, y, sample_weight, n_bits, params.nb_alpha)
+    return scale
+
+
 def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__,
             "scipy": scipy.__version__, "scikit-learn": sklearn.__version__}
@@ -117,10 +158,9 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
     fingerprint = {"fingerprint": textnorm_fingerprint(), "probes": len(PROBES)}
     say(f"featurising {len(rows):,} texts ({featurizer.n_features:,} hashed columns)")
     matrix = featurizer.transform([text for text, _ in rows])
-    # The fit sees TF-IDF-like columns; multiplying the learnt weights by the same factors
-    # gives weights for the raw columns, so serving needs no IDF table.
-    idf = _idf(matrix, featurizer.n_bits) if params.idf else np.ones(matrix.shape[1])
-    scaled = (matrix @ sp.diags(idf.astype(np.float32))).tocsr() if params.idf else matrix
+    # The fit sees scaled columns (IDF, naive-Bayes ratios); multiplying the learnt weights
+    # by the same factors gives weights for the raw columns, so serving needs no table.
+    idf = _idf(matrix, featurizer.n_bits) if params.idf else None
 
     n_features = featurizer.n_features
     w_all = np.zeros((len(labels), n_features), dtype=params.weight_dtype)
@@ -134,13 +174,17 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
         if len(y) < 4 or min(counts) < 2:
             raise DataError(f"label {label!r}: need at least 2 rows of each class, got "
                             f"{counts[0]} negative and {counts[1]} positive")
-        x, xs, sw = matrix[have], scaled[have], weight_arr[have]
+        x, sw = matrix[have], weight_arr[have]
         fit_idx, cal_idx = _split(len(y), y, params)
         say(f"{label}: fitting on {len(fit_idx):,} rows ({int(y[fit_idx].sum()):,} positive), "
             f"calibrating on {len(cal_idx):,}")
+        x_fit = x[fit_idx]
+        scale = column_scale(x_fit, y[fit_idx], sw[fit_idx], params, featurizer.n_bits, idf)
+        if params.idf or params.nb:
+            x_fit = (x_fit @ sp.diags(scale.astype(np.float32))).tocsr()
         clf = pipelines[label].named_steps["classifier"]
-        clf.fit(xs[fit_idx], y[fit_idx], sample_weight=sw[fit_idx])
-        w_all[i] = (clf.coef_[0] * idf).astype(params.weight_dtype)
+        clf.fit(x_fit, y[fit_idx], sample_weight=sw[fit_idx])
+        w_all[i] = (clf.coef_[0] * scale).astype(params.weight_dtype)
         bias[i] = float(clf.intercept_[0])
         margins = np.asarray(x[cal_idx] @ w_all[i].astype(np.float32)).ravel() + bias[i]
         calibration[i] = _platt(margins, y[cal_idx])

@@ -82,3 +82,21 @@ def test_manifest_cannot_name_files_outside_the_artifact(saved):
     (saved / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match="unexpected file name"):
         load_model(saved)
+
+
+def test_manifest_without_term_weighting_means_count(tiny_model, saved):
+    """Artifacts written before ``tf`` existed used raw counts, and still load as such."""
+    manifest = json.loads((saved / MANIFEST).read_text())
+    assert manifest["features"].pop("tf") == "count"
+    (saved / MANIFEST).write_text(json.dumps(manifest))
+    loaded = load_model(saved)
+    assert loaded.featurizer.tf == "count"
+    assert loaded.score(TEXTS[0]).scores == pytest.approx(tiny_model.score(TEXTS[0]).scores)
+
+
+def test_unknown_term_weighting_is_refused(saved):
+    manifest = json.loads((saved / MANIFEST).read_text())
+    manifest["features"]["tf"] = "bm25"
+    (saved / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="unknown term weighting"):
+        load_model(saved)

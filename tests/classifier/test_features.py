@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.features import DENSE_NAMES, HashedFeaturizer
+from classifier.features import DENSE_NAMES, TERM_WEIGHTINGS, HashedFeaturizer
 
 F = HashedFeaturizer(n_bits=18)
 
@@ -37,17 +37,31 @@ def test_hashing_does_not_depend_on_the_process():
     assert runs.pop().strip() == str(F.features("stable hashing, please").char_index[:20].tolist())
 
 
-def test_matrix_row_matches_the_single_text_path():
-    text = "Visit www.example.com NOW!!! 0800123456 you fool"
-    row = F.transform([text]).toarray()[0]
-    f = F.features(text)
-    expected = np.zeros(F.n_features)
-    np.add.at(expected, f.char_index, f.char_scale)
-    np.add.at(expected, f.word_index, f.word_scale)
-    expected[1 << F.n_bits:] = f.dense
+@pytest.mark.parametrize("tf", TERM_WEIGHTINGS)
+def test_matrix_row_matches_the_single_text_path(tf):
+    featurizer = HashedFeaturizer(n_bits=18, tf=tf)
+    text = "Visit www.example.com NOW!!! 0800123456 you fool, you fool"
+    row = featurizer.transform([text]).toarray()[0]
+    f = featurizer.features(text)
+    expected = np.zeros(featurizer.n_features)
+    np.add.at(expected, f.char_index, f.char_values)
+    np.add.at(expected, f.word_index, f.word_values)
+    expected[1 << featurizer.n_bits:] = f.dense
     assert np.allclose(row, expected, atol=1e-6)
     assert len(f.dense) == len(DENSE_NAMES)
     assert len(f.char_middles()) == len(f.char_index)
+
+
+def test_term_weightings():
+    """count: each occurrence adds the same; binary and log: repeats count once or less."""
+    text = "fool fool fool fool"
+    width = 1 << 18
+    rows = {tf: HashedFeaturizer(n_bits=18, tf=tf).transform([text])[:, :width].toarray()[0]
+            for tf in TERM_WEIGHTINGS}
+    word = HashedFeaturizer(n_bits=18).features(text).word_index[0]
+    assert rows["count"][word] > rows["log"][word] > rows["binary"][word] > 0
+    for tf in ("binary", "log"):  # the character block has unit length, the word block 0.5
+        assert float(rows[tf] @ rows[tf]) == pytest.approx(1.25, rel=1e-5)
 
 
 @pytest.mark.parametrize("text", ["", " ", "a", "!!", "😀😀😀", "x" * 5000])

@@ -77,3 +77,49 @@ def test_idf_option_trains_a_model_that_separates():
     y = [labels["spam"] for _, labels in unseen]
     assert roc_auc_score(y, [s["spam"] for s in scores]) > 0.9
     assert model.manifest["training"]["idf"] is True
+
+
+def test_nb_option_folds_the_ratios_into_weights_and_separates():
+    from dataclasses import replace
+
+    model = train_from_rows(tiny_rows(), params=replace(TINY_PARAMS, nb=True))
+    unseen = tiny_rows(90, seed=9)
+    scores = model.score_batch([text for text, _ in unseen])
+    for label in ("abuse", "spam"):
+        y = [labels[label] for _, labels in unseen]
+        assert roc_auc_score(y, [s[label] for s in scores]) > 0.9
+    assert model.manifest["training"]["nb"] is True
+    # serving is unchanged: the single-text path agrees with the batch path
+    assert model.score(unseen[0][0]).scores == pytest.approx(scores[0], rel=1e-4)
+
+
+def test_nb_ratio_is_signed_by_class_and_leaves_the_signals_alone():
+    import scipy.sparse as sp
+
+    from classifier.training import nb_ratio
+
+    # column 0 only in positives, column 1 only in negatives, column 2 in both; 2 signals
+    x = sp.csr_matrix(np.array([[1, 0, 1, 5, 0], [1, 0, 1, 0, 0], [0, 1, 1, 0, 0],
+                                [0, 2, 1, 0, 3]], dtype=np.float32))
+    r = nb_ratio(x, np.array([1, 1, 0, 0]), np.ones(4), n_bits=2, alpha=1.0)
+    assert r.shape == (5,)
+    assert r[0] > 0 > r[1]
+    assert abs(r[2]) < min(r[0], -r[1])
+    assert r[4] == 1.0
+
+
+@pytest.mark.parametrize("tf", ["binary", "log"])
+def test_term_weighting_options_train_and_load(tf, tmp_path):
+    from dataclasses import replace
+
+    from classifier import load_model
+
+    model = train_from_rows(tiny_rows(), params=replace(TINY_PARAMS, tf=tf))
+    unseen = tiny_rows(60, seed=10)
+    scores = model.score_batch([text for text, _ in unseen])
+    y = [labels["abuse"] for _, labels in unseen]
+    assert roc_auc_score(y, [s["abuse"] for s in scores]) > 0.9
+    loaded = load_model(model.save(tmp_path / "m"))
+    assert loaded.featurizer.tf == tf
+    text = "you you you are a moron moron"
+    assert loaded.score(text).scores == pytest.approx(model.score_batch([text])[0], rel=1e-4)
