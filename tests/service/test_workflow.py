@@ -45,6 +45,39 @@ def test_a_claimed_item_cannot_be_decided_by_another(client: FlaskClient, site_k
     assert decide(client, moderator_key, held, "approve").status_code == 200
 
 
+def test_losing_a_race_to_a_released_claim_is_a_409_not_a_500(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
+        second_moderator: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second moderator's claim fails because the first holds the item; the first lets
+    it go before the failure is explained: the answer says to try again."""
+    from sqlalchemy import update
+
+    from service.extensions import db
+    from service.models import Comment
+
+    held = hold(client, site_key)["id"]
+    assert client.post(f"/v1/review/comments/{held}/claim",
+                       headers=auth(moderator_key)).status_code == 200
+    refresh = db.session.refresh
+
+    def released_meanwhile(instance, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        with db.engine.begin() as other:  # the first moderator, on another connection
+            other.execute(update(Comment).where(Comment.id == held).values(
+                claimed_by=None, claim_key_id=None, claim_expires_at=None))
+        return refresh(instance, *args, **kwargs)
+
+    with app.app_context():
+        monkeypatch.setattr(db.session, "refresh", released_meanwhile)
+        answer = client.post(f"/v1/review/comments/{held}/claim",
+                             headers=auth(second_moderator))
+    assert answer.status_code == 409, answer.get_json()
+    assert answer.get_json()["type"].endswith("/changed")
+    assert "try again" in answer.get_json()["detail"]
+    monkeypatch.undo()
+    assert client.post(f"/v1/review/comments/{held}/claim",
+                       headers=auth(second_moderator)).status_code == 200
+
+
 def test_a_claim_expires_by_itself(app: Flask, client: FlaskClient, site_key: str,
                                    moderator_key: str, second_moderator: str) -> None:
     from service.extensions import db
