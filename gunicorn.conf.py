@@ -16,6 +16,7 @@ graceful_timeout = 20
 # Requests are logged as JSON by the app itself; gunicorn's own messages are JSON too.
 accesslog = None
 logconfig_dict = GUNICORN_LOGCONFIG
+logger_class = "service.logs.NoAccessLogger"  # no second line per request from gunicorn
 # Cap the request line and headers; the body is capped by the app (MAX_REQUEST_BYTES).
 limit_request_line = 8190
 limit_request_fields = 100

@@ -41,6 +41,28 @@ def configure(level: str = "INFO") -> None:
     root.setLevel(level.upper())
 
 
+def _gunicorn_logger() -> type:
+    from gunicorn.glogging import Logger
+
+    class NoAccessLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
+        """gunicorn's logger without its access line: the app already logs each request
+        once, with more (the decision, the rules).  With a ``logconfig_dict`` gunicorn would
+        otherwise format and write a second line for every request."""
+
+        def access(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return NoAccessLogger
+
+
+def __getattr__(name: str) -> Any:
+    """``service.logs.NoAccessLogger`` for gunicorn, built on first use (gunicorn is only
+    imported by processes that run under it)."""
+    if name == "NoAccessLogger":
+        return _gunicorn_logger()
+    raise AttributeError(name)
+
+
 GUNICORN_LOGCONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,

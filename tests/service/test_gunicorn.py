@@ -33,5 +33,12 @@ def test_post_and_review_over_http(app, _migrated: str, policy_dir: Path, tmp_pa
         status, problem, headers = request(server + "/v1/comments", {"thread": "x"}, site_key)
         assert status == 422 and "body" in problem["errors"]
         assert headers["Content-Type"] == "application/problem+json"
-    lines = [line for line in log.read_text().splitlines() if line.strip()]
-    assert lines and all(isinstance(json.loads(line), dict) for line in lines)
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    assert lines and all(isinstance(line, dict) for line in lines)
+    # one line per request, the app's own (gunicorn's access line would repeat it)
+    requests = [line for line in lines
+                if line.get("message") == "request" and line["path"] != "/healthz"]
+    assert len(requests) == 6, [line.get("message") for line in lines]  # those sent above
+    assert not [line for line in lines if line.get("logger") == "gunicorn.access"]
+    submitted = [line for line in requests if line["path"] == "/v1/comments"]
+    assert [line.get("decision") for line in submitted] == ["published", "pending", None]
