@@ -55,6 +55,7 @@ class Runtime:
         self.reload_seconds = reload_seconds
         self._policies: dict[str, _Loaded] = {}
         self._checked_at: dict[str, float] = {}
+        self._names: dict[str, tuple[float, str]] = {}  # site -> (checked at, policy name)
         self._lock = threading.Lock()
         self._force = threading.Event()
         self.model: Model | None = None
@@ -74,10 +75,22 @@ class Runtime:
 
     # -- policies ----------------------------------------------------------------------------
     def policy_name(self, site: str) -> str:
-        """The policy file a site uses: ``<site>.yaml`` if there is one, else the default."""
-        if site and (self.policy_dir / f"{site}.yaml").is_file():
-            return site
-        return self.default_site
+        """The policy file a site uses: ``<site>.yaml`` if there is one, else the default.
+
+        Looked up on disk at most every ``reload_seconds`` per site (like the reload check),
+        not on every request: a new site file is picked up as fast as an edit is.
+        """
+        now = time.monotonic()
+        known = self._names.get(site)
+        fresh = known is not None and now - known[0] < self.reload_seconds
+        if known is not None and fresh and not self._force.is_set():
+            return known[1]
+        has_own = bool(site) and (self.policy_dir / f"{site}.yaml").is_file()
+        name = site if has_own else self.default_site
+        if len(self._names) > 10_000:  # sites are few; never let odd names grow it unbounded
+            self._names.clear()
+        self._names[site] = (now, name)
+        return name
 
     def policy_for(self, site: str) -> Policy | None:
         """The current good policy for ``site``, reloading it first if its files changed."""
