@@ -79,6 +79,18 @@ def test_a_reader_may_post_again_once_the_window_has_passed(limited_app: Flask) 
     assert post(3) == 201
 
 
+def test_the_in_memory_storage_still_has_the_scheduler_we_replace() -> None:
+    """LocalMemoryStorage overrides a private method of limits' MemoryStorage; if an upgrade
+    renames it, the override would silently stop applying (a timer thread per request
+    again), so fail here instead."""
+    from limits.storage import MemoryStorage
+
+    from service.limits import LocalMemoryStorage
+
+    assert callable(getattr(MemoryStorage, "_MemoryStorage__schedule_expiry", None))
+    assert "_MemoryStorage__schedule_expiry" in vars(LocalMemoryStorage)
+
+
 def test_review_calls_are_limited_per_moderator_key(limited_app: Flask) -> None:
     client = limited_app.test_client()
     first, second = _key(limited_app, "moderator", None), _key(limited_app, "moderator", None)
