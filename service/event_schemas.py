@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
+from service.models import utcnow
 from service.schemas import REQUIRED_MESSAGE, ReasonSchema
 from service.webhooks import State
 
@@ -85,6 +88,20 @@ class WebhookSchema(_Base):
     url = ma.fields.String()
     active = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
+    previous_secret_expires_at = ma.fields.Method(
+        "_overlap_ends", allow_none=True, metadata={
+            "type": "string", "format": "date-time",
+            "description": "While a rotation's overlap lasts: until when deliveries are also "
+                           "signed with the previous secret; else null"})
+
+    def _overlap_ends(self, endpoint: Any) -> str | None:
+        def value(name: str) -> Any:  # a WebhookEndpoint row, or a view of one as a dict
+            return endpoint.get(name) if isinstance(endpoint, dict) else getattr(endpoint, name)
+
+        expires = value("previous_secret_expires_at")
+        if value("previous_secret") and expires is not None and expires > utcnow():
+            return str(expires.isoformat())
+        return None
 
 
 class NewWebhookSchema(WebhookSchema):
