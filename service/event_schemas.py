@@ -88,7 +88,7 @@ class WebhookSchema(_Base):
     url = ma.fields.String()
     active = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
-    previous_secret_expires_at = ma.fields.Method(
+    previous_secret_expires_at: ma.fields.Field = ma.fields.Method(
         "_overlap_ends", allow_none=True, metadata={
             "type": "string", "format": "date-time",
             "description": "While a rotation's overlap lasts: until when deliveries are also "
