@@ -40,6 +40,14 @@ def parse_duration(value: Any) -> timedelta | None:
     return timedelta(**{_UNITS[unit]: int(m.group(1))})
 
 
+def all_of(parts: list[Any], wanted: int) -> Any:
+    """The conjunction of the conditions parsed from a mapping of ``wanted`` keys: None when
+    some key gave none (it was reported), the one condition alone, else ``All`` of them."""
+    if len(parts) != wanted:
+        return None
+    return parts[0] if len(parts) == 1 else c.All(tuple(parts))
+
+
 def parse_compare(value: Any, line: int, rep: Reporter, what: str,
                   extra: tuple[str, ...] = ()) -> c.Compare | None:
     """``{more_than: 2}`` and the like; at least one bound is required."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import conditions as c
 from .model import Problem
-from .parse_common import ParserBase, is_number, parse_compare, parse_duration
+from .parse_common import ParserBase, all_of, is_number, parse_compare, parse_duration
 from .yamlsource import LineDict, LineList, did_you_mean
 
 __all__ = ["AUTHOR_TESTS", "FactParsers"]
@@ -52,9 +52,7 @@ class FactParsers(ParserBase):
             if not part:
                 return None
             parts.append(part)
-        if len(parts) != len(node):
-            return None
-        return parts[0] if len(parts) == 1 else c.All(tuple(parts))
+        return all_of(parts, len(node))
 
     def _networks(self, value: Any, line: int) -> Any:
         lines = self._lines(value, line, "ip_in")

@@ -7,7 +7,7 @@ from typing import Any
 import re2
 
 from . import conditions as c
-from .parse_common import parse_compare
+from .parse_common import all_of, parse_compare
 from .parse_facts import FactParsers
 from .yamlsource import LineDict, LineList, did_you_mean
 
@@ -124,6 +124,4 @@ class WhenParser(FactParsers):
             if not part:
                 return None
             parts.append(part)
-        if len(parts) != len(node):
-            return None
-        return parts[0] if len(parts) == 1 else c.All(tuple(parts))
+        return all_of(parts, len(node))

@@ -33,34 +33,20 @@ def ban_targets(email: str | None, ip: str | None) -> dict[str, Any]:
             "networks": _networks_holding(ip)}
 
 
-def active_ban_filter(site: Any, email: Any, domain: Any, networks: Any, now: Any) -> Any:  # noqa: ANN401
-    """SQL condition for the active bans on an email, a domain or any of ``networks``.
+def active_ban_filter(site: Any, email: Any, domain: Any, network_match: Any,  # noqa: ANN401
+                      now: Any) -> Any:  # noqa: ANN401
+    """SQL condition for the active bans on an email, a domain, or a network that
+    ``network_match`` (a condition on ``Ban.value``) accepts.
 
     IP bans are stored as canonical CIDR strings, so the networks that hold an address can
-    be listed (33 for IPv4, 129 for IPv6) and matched through the index, in SQL.  The
-    arguments are values or bound parameters (see ``service.facts``).
+    be listed (``ban_targets``) and matched through the index, in SQL.  The arguments are
+    bound parameters (see ``service.facts``).
     """
     return and_(Ban.site == site, Ban.lifted_at.is_(None),
                 or_(Ban.expires_at.is_(None), Ban.expires_at > now),
                 or_((Ban.kind == "email") & (Ban.value == email),
                     (Ban.kind == "domain") & (Ban.value == domain),
-                    (Ban.kind == "ip") & _value_in(networks)))
-
-
-def _value_in(networks: Any) -> Any:  # noqa: ANN401
-    """``Ban.value IN networks`` for a list or an expanding parameter, ``= ANY(...)`` for
-    a PostgreSQL array parameter."""
-    if isinstance(networks, list) or getattr(networks, "expanding", False):
-        return Ban.value.in_(networks)
-    return Ban.value == networks
-
-
-def ban_reason(site: str, email: str, ip: str | None) -> str | None:
-    """The reason of an active ban on this email, its domain or this IP, else None."""
-    targets = ban_targets(email, ip)
-    return db.session.execute(
-        select(Ban.reason).where(active_ban_filter(site, now=utcnow(), **targets)).limit(1)
-    ).scalar_one_or_none()
+                    (Ban.kind == "ip") & network_match))
 
 
 def _networks_holding(ip: str | None) -> list[str]:

@@ -7,13 +7,15 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import any_, bindparam, func, literal, or_, select
+from sqlalchemy import any_, bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from policy_engine import Answers, AuthorRecord, Questions, Submission
 from service.bans import active_ban_filter, ban_targets
 from service.extensions import db
 from service.models import Ban, Comment, Status, utcnow
+
+UNCAPPED = 2**31 - 1  # an author-record count limit that never stops the count
 
 
 class DatabaseFacts:
@@ -33,43 +35,29 @@ class DatabaseFacts:
     def _now(self):  # noqa: ANN202
         return self.as_of.created_at if self.as_of is not None else utcnow()
 
-    def _before(self) -> list:
-        return [Comment.id < self.as_of.id] if self.as_of is not None else []
-
-    def _count(self, *conditions) -> int:  # noqa: ANN002
-        stmt = select(func.count()).select_from(Comment).where(Comment.site == self.site,
-                                                                *conditions)
-        return int(db.session.execute(stmt).scalar_one())
+    # One question at a time (the Facts protocol): the same statement as answer_all, asked
+    # with that one question, so the SQL of each fact is written once.
+    def _ask(self, questions: Questions, email: str = "", ip: str | None = None,
+             body_fingerprint: str = "") -> Answers:
+        probe = Submission(site=self.site, thread="", name="", email=email, body="", ip=ip)
+        return self.answer_all(questions, probe, body_fingerprint)
 
     def recent_count(self, field: str, value: str, within: timedelta) -> int:
-        column = {"ip": Comment.ip, "email": Comment.author_email}.get(field)
-        if column is None or not value:
+        if field not in ("ip", "email") or not value:
             return 0
-        return self._count(column == value, Comment.created_at >= self._now() - within,
-                           *self._before())
+        asked = Questions(recent=frozenset({(field, within)}))
+        return self._ask(asked, **{field: value}).recent.get((field, within), 0)
 
     def duplicate_count(self, body_fingerprint: str, within: timedelta) -> int:
-        return self._count(Comment.body_fingerprint == body_fingerprint,
-                           Comment.created_at >= self._now() - within, *self._before())
+        asked = Questions(duplicate=frozenset({within}))
+        return self._ask(asked, body_fingerprint=body_fingerprint).duplicate.get(within, 0)
 
     def author_record(self, email: str) -> AuthorRecord:
-        if not email:
-            return AuthorRecord(approved=0, rejected=0)
-        rows = db.session.execute(
-            select(Comment.status, func.count())
-            .where(Comment.site == self.site, Comment.author_email == email,
-                   or_(Comment.decided_by.is_not(None), Comment.status == Status.PUBLISHED),
-                   *self._before())
-            .group_by(Comment.status)
-        ).all()
-        counts = {status: n for status, n in rows}
-        return AuthorRecord(approved=int(counts.get(Status.PUBLISHED, 0)),
-                            rejected=int(counts.get(Status.REJECTED, 0)))
+        asked = Questions(author_cap=UNCAPPED)  # the whole record, not only what rules need
+        return self._ask(asked, email=email).author or AuthorRecord()
 
     def ban_reason(self, email: str, ip: str | None) -> str | None:
-        from service.bans import ban_reason
-
-        return ban_reason(self.site, email, ip)
+        return self._ask(Questions(ban=True), email=email, ip=ip).ban
 
     def answer_all(self, questions: Questions, submission: Submission,
                    body_fingerprint: str) -> Answers:
@@ -152,13 +140,13 @@ def _statement(shape: _Shape) -> tuple[Any, dict[str, tuple[str, timedelta]],
         columns["rejected"] = count(mine, Comment.status == Status.REJECTED,
                                     Comment.decided_by.is_not(None), cap=questions.author_cap)
     if questions.ban:
-        networks: Any
+        network_match: Any
         if shape.dialect == "postgresql":  # one array parameter, not 33 or 129 of them
-            networks = any_(bindparam("networks", type_=ARRAY(Ban.value.type)))
+            network_match = Ban.value == any_(bindparam("networks", type_=ARRAY(Ban.value.type)))
         else:
-            networks = bindparam("networks", expanding=True)
+            network_match = Ban.value.in_(bindparam("networks", expanding=True))
         columns["ban"] = select(Ban.reason).where(active_ban_filter(
-            site, bindparam("email"), bindparam("domain"), networks,
+            site, bindparam("email"), bindparam("domain"), network_match,
             bindparam("now", type_=Ban.expires_at.type),
         )).limit(1).scalar_subquery()
     if not columns:
