@@ -14,6 +14,8 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -47,6 +49,12 @@ _RESERVED = tuple(ipaddress.ip_network(n) for n in (  # in case ipaddress misses
     "2001:db8::/32", "fec0::/10"))
 
 getaddrinfo = socket.getaddrinfo  # a module attribute, so that tests can stand in for DNS
+# socket.getaddrinfo has no timeout and a resolver can hang for minutes: lookups run on a few
+# threads and are given up after RESOLVE_TIMEOUT seconds (the URL is then refused).  A lookup
+# that hangs keeps its thread until the resolver answers; when all are taken, new lookups
+# wait for one and, failing that, time out too: registration and delivery never hang.
+RESOLVE_TIMEOUT = 5.0
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 
 
 class UnsafeURL(ValueError):
@@ -115,9 +123,25 @@ class Target:
     addresses: tuple[tuple[int, Any], ...]  # (family, sockaddr) as getaddrinfo gives them
 
 
-def check_url(url: str, settings: Rules) -> Target:
-    """Resolve the URL's host now and check every address; raise :class:`UnsafeURL` if the
-    URL is not http(s), does not resolve, or any address is not allowed."""
+def resolve(host: str, port: int, timeout: float | None = None) -> list[tuple]:
+    """``getaddrinfo`` for a TCP connection to ``host``, given up after ``timeout`` seconds
+    (default :data:`RESOLVE_TIMEOUT`) with :class:`UnsafeURL`, as when it does not resolve."""
+    timeout = RESOLVE_TIMEOUT if timeout is None else timeout
+    lookup = _resolver.submit(getaddrinfo, host, port, type=socket.SOCK_STREAM,
+                              proto=socket.IPPROTO_TCP)
+    try:
+        return lookup.result(timeout=timeout)
+    except FutureTimeout as exc:
+        lookup.cancel()  # if it has not started yet
+        raise UnsafeURL(f"{host} did not resolve within {timeout:g} s") from exc
+    except (OSError, UnicodeError) as exc:  # socket.gaierror, a name too long for IDNA
+        raise UnsafeURL(f"{host} does not resolve ({exc})") from exc
+
+
+def check_url(url: str, settings: Rules, timeout: float | None = None) -> Target:
+    """Resolve the URL's host now (giving up after ``timeout`` seconds) and check every
+    address; raise :class:`UnsafeURL` if the URL is not http(s), does not resolve, or any
+    address is not allowed."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -130,10 +154,7 @@ def check_url(url: str, settings: Rules) -> Target:
     if not host:
         raise UnsafeURL("the URL has no host")
     port = port or (443 if scheme == "https" else 80)
-    try:
-        infos = getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError) as exc:  # socket.gaierror, a name too long for IDNA
-        raise UnsafeURL(f"{host} does not resolve ({exc})") from exc
+    infos = resolve(host, port, timeout)
     addresses: list[tuple[int, Any]] = []
     for family, _type, _proto, _name, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -323,6 +325,30 @@ def test_the_refusal_names_the_address_and_a_host_that_does_not_resolve_is_422(
     message = refused(client.post("/v1/webhooks", json={"url": "https://nowhere.invalid/h"},
                                   headers=auth(site_key)))
     assert "nowhere.invalid does not resolve" in message
+
+
+def test_a_resolver_that_hangs_is_given_up_on_not_waited_for(
+        client: FlaskClient, site_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """getaddrinfo has no timeout: a hanging DNS server must not hang the request."""
+    from service import egress
+
+    answer = threading.Event()
+
+    def hanging(*args: Any, **kwargs: Any) -> Any:
+        answer.wait(10)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(egress, "getaddrinfo", hanging)
+    monkeypatch.setattr(egress, "RESOLVE_TIMEOUT", 0.2)
+    started = time.monotonic()
+    try:
+        message = refused(client.post("/v1/webhooks", json={"url": "https://slow.example/h"},
+                                      headers=auth(site_key)))
+    finally:
+        answer.set()
+    assert time.monotonic() - started < 5
+    assert "slow.example did not resolve within 0.2 s" in message
+    assert client.get("/v1/webhooks", headers=auth(site_key)).get_json()["items"] == []
 
 
 @pytest.mark.parametrize("url", [
