@@ -4,6 +4,9 @@ Both run under gunicorn with the same settings and are driven by wrk (a separate
 with the same mix of clean, abusive, spam and invalid submissions at 16 connections.
 Prints requests per second, p50 and p99 latency for each, and their ratio; with
 ``--profile`` also where the service's time goes for one submission (cProfile, in-process).
+A third app, ``bench/moderation_only_app.py``, does only the moderation work (validate,
+score, apply the default policy with facts from memory) with no database, keys, limits,
+metrics or logs: the ceiling the service could reach if all of that cost nothing.
 
     python bench/bench_load.py [--duration 20] [--connections 16] [--workers 2] [--profile]
 
@@ -189,7 +192,8 @@ def main() -> int:
            "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
     results = {}
     for name, spec, port in (("service", "service:create_app()", 8711),
-                             ("bare flask", "bench.bare_app:create_app()", 8712)):
+                             ("bare flask", "bench.bare_app:create_app()", 8712),
+                             ("moderation only", "bench.moderation_only_app:create_app()", 8713)):
         proc = serve(spec, port, args.workers, env)
         try:
             run_wrk(port, 3, args.connections, key)  # warm up
@@ -200,10 +204,10 @@ def main() -> int:
     shutil.rmtree(metrics_dir, ignore_errors=True)
     print(f"POST /v1/comments, mix of clean/abusive/spam/invalid, {args.connections} connections, "
           f"{args.duration}s, gunicorn {args.workers} sync workers, {os.cpu_count()} cores")
-    print(f"{'app':<12}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}"
+    print(f"{'app':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}"
           f"{'non-2xx':>10}")
     for name, r in results.items():
-        print(f"{name:<12}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
+        print(f"{name:<16}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
               f"{r['requests']:>10}{r['non_2xx']:>10}")
     print("(the mix sends 10% invalid submissions: about that share of non-2xx is expected)")
     for name, r in results.items():
@@ -212,6 +216,9 @@ def main() -> int:
     ratio = results["service"]["rps"] / results["bare flask"]["rps"]
     print(f"service / bare throughput: {ratio:.2f} (target >= 0.50); "
           f"service p99 {results['service']['p99_ms']:.1f} ms (target < 50 ms)")
+    ceiling = results["moderation only"]["rps"] / results["bare flask"]["rps"]
+    print(f"moderation only / bare throughput: {ceiling:.2f} (the ceiling: validating, scoring "
+          f"and the policy, with no storage, keys, limits, metrics or logs)")
     if args.profile:
         profile(url, key)
     return 0
