@@ -210,6 +210,16 @@ def previous_secret_at(previous: str | None, expires_at: datetime | None,
     return previous
 
 
+def forget_expired_secrets(now: datetime) -> None:
+    """Erase rotated-out secrets whose overlap has ended: they sign nothing any more, and a
+    secret that is not stored cannot leak from the database or a backup."""
+    _in_transaction(lambda: db.session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.previous_secret_expires_at <= now)
+        .values(previous_secret=None, previous_secret_expires_at=None)
+        .execution_options(synchronize_session=False)))
+
+
 def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:
     """Lease up to ``limit`` due deliveries to this worker and return them (committed)."""
 
@@ -348,6 +358,7 @@ def deliver_due(limit: int = 100, *, now: datetime | None = None,
     """
     settings = settings or Settings.from_config(current_app.config)
     stats = DeliveryStats()
+    forget_expired_secrets(now or utcnow())
     while stats.claimed < limit and not should_stop():
         jobs = claim_due(min(CLAIM_CHUNK, limit - stats.claimed), now or utcnow(), settings)
         if not jobs:

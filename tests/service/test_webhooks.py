@@ -442,6 +442,24 @@ def test_an_expired_previous_secret_is_not_used(
     assert run(app, later(0)).delivered == 1
     (request,) = hook.received
     assert verifies(NEW_SECRET, request) and not verifies(SECRET, request)
+    with app.app_context():  # and the worker erased it: an unused secret is not kept
+        row = db.session.get(WebhookEndpoint, endpoint["id"])
+        assert row is not None and row.secret == NEW_SECRET
+        assert (row.previous_secret, row.previous_secret_expires_at) == (None, None)
+
+
+def test_a_previous_secret_is_kept_while_its_overlap_lasts(
+        app: Flask, client: FlaskClient, site_key: str,
+        receiver: Callable[..., Receiver]) -> None:
+    from service.extensions import db
+    from service.models import WebhookEndpoint
+
+    endpoint = register(client, site_key, receiver().url, secret=SECRET)
+    rotate(client, site_key, endpoint["id"], secret=NEW_SECRET)
+    run(app, later(3600))  # nothing to deliver; the overlap (24 h) has not ended
+    with app.app_context():
+        row = db.session.get(WebhookEndpoint, endpoint["id"])
+        assert row is not None and row.previous_secret == SECRET
 
 
 # -- leases and several workers ------------------------------------------------------------
