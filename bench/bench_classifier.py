@@ -38,14 +38,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from classifier import DEFAULT_MODEL_PATH, load_model, recipe  # noqa: E402
 from classifier.errors import DataError  # noqa: E402
 from classifier.evaluation import binary_metrics  # noqa: E402
-from classifier.training import TrainParams, build_pipeline, column_scale  # noqa: E402
+from classifier.training import TrainParams, build_pipeline, fit_weights  # noqa: E402
 
 Batch = Callable[[Sequence[str]], dict[str, np.ndarray]]
 Single = Callable[[str], object]
@@ -178,7 +177,8 @@ def select(data_dir: Path, grid: dict[str, list], news: Path | None = None) -> l
         < SELECT_SHARE * 10_000 for t in texts]) & (src != examples)
     print(f"fitting on {(~val).sum():,} training rows, validating on {val.sum():,}")
     out, matrices = [], {}
-    feature_keys = [k for k in grid if k not in {"C", "max_iter", "idf", "nb", "nb_alpha"}]
+    feature_keys = [k for k in grid
+                    if k not in {"C", "max_iter", "idf", "nb", "nb_alpha", "nb_mix"}]
     for combo in itertools.product(*grid.values()):
         setting = dict(zip(grid, combo, strict=True))
         params = TrainParams(**setting)
@@ -189,11 +189,9 @@ def select(data_dir: Path, grid: dict[str, list], news: Path | None = None) -> l
             matrices = {key: (featurizer.transform(texts),
                               featurizer.transform(news_texts) if news_rows else None)}
         x, x_news = matrices[key]
-        # the same column scaling as training (IDF, naive-Bayes ratios), from the fit rows only
-        scale = column_scale(x[~val], y[~val], w[~val], params, params.n_bits)
-        x_fit = (x[~val] @ sp.diags(scale.astype(np.float32))).tocsr()
-        clf = pipe.named_steps["classifier"].fit(x_fit, y[~val], sample_weight=w[~val])
-        stored = (clf.coef_[0] * scale).astype(params.weight_dtype).astype(np.float32)
+        # fitted as in training (IDF, naive-Bayes ratios, the NB mix), on the fit rows only
+        weights, _ = fit_weights(x[~val], y[~val], w[~val], params, params.n_bits)
+        stored = weights.astype(params.weight_dtype).astype(np.float32)
         margins = np.asarray(x[val] @ stored).ravel()
         per = {sources[s].split("/")[0]: float(roc_auc_score(y[val][src[val] == s],
                                                              margins[src[val] == s]))

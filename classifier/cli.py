@@ -70,9 +70,12 @@ def model() -> None:
 @click.option("--nb/--no-nb", default=TrainParams.nb, show_default=True,
               help="Fit on columns scaled by their naive-Bayes log-count ratio (NB-LR; "
                    "folded into the stored weights).")
+@click.option("--nb-mix", default=TrainParams.nb_mix, show_default=True,
+              help="With --nb: share of the NB-LR weights in the stored ones; the rest come "
+                   "from a plain fit (NB-SVM's interpolation). Serving cost is the same.")
 @click.option("--seed", default=TrainParams.seed, show_default=True)
 def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits, char_max,
-          word_weight, tf, c_value, idf, nb, seed):
+          word_weight, tf, c_value, idf, nb, nb_mix, seed):
     """Train a model and write it as an artifact directory."""
     from classifier import recipe
 
@@ -93,7 +96,7 @@ def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits
         if not rows:
             raise DataError("no training data: pass --data FILE and/or --public-data")
         params = TrainParams(n_bits=n_bits, char_max=char_max, word_weight=word_weight, tf=tf,
-                             C=c_value, seed=seed, idf=idf, nb=nb)
+                             C=c_value, seed=seed, idf=idf, nb=nb, nb_mix=nb_mix)
         trained = train_from_rows(rows, weights=weights, params=params, sources=sources,
                                   progress=lambda msg: click.echo(f"- {msg}"))
     except DataError as exc:

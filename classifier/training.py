@@ -4,6 +4,9 @@ With ``idf=True`` the regression is fitted on IDF-scaled columns (rare n-grams c
 as in TF-IDF); with ``nb=True`` each label's regression is fitted on columns scaled by their
 naive-Bayes log-count ratio for that label (NB-LR, after Wang and Manning's NB-SVM, 2012).
 Either way the factors are then folded into the stored weights, so serving is unchanged.
+With ``nb=True`` and ``nb_mix`` below 1, a plain regression is fitted as well and the stored
+weights interpolate between the two (as NB-SVM interpolates between naive Bayes and the
+SVM): still one weight vector, so serving costs the same.
 
 Each label's model learns from the rows that carry that label.  A fixed, seeded,
 stratified share of those rows is kept back; the calibration (probability = sigmoid of an
@@ -18,7 +21,7 @@ import datetime as dt
 import hashlib
 import platform
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import scipy
@@ -35,7 +38,8 @@ from classifier.features import HashedFeaturizer
 from classifier.fingerprint import PROBES, textnorm_fingerprint
 from classifier.model import FEATURE_PARAMS, Model
 
-__all__ = ["TrainParams", "build_pipeline", "column_scale", "nb_ratio", "train_from_rows"]
+__all__ = ["TrainParams", "build_pipeline", "column_scale", "fit_weights", "nb_ratio",
+           "train_from_rows"]
 
 Progress = Callable[[str], None]
 
@@ -60,6 +64,7 @@ class TrainParams:
     idf: bool = False
     nb: bool = False
     nb_alpha: float = 1.0
+    nb_mix: float = 1.0  # with nb: share of the NB-LR weights, the rest from a plain fit
 
 
 def build_pipeline(params: TrainParams) -> Pipeline:
@@ -128,6 +133,36 @@ def column_scale(matrix: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray
     return scale
 
 
+def fit_weights(matrix: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray,
+                params: TrainParams, n_bits: int,
+                idf: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Fit one label's regression on ``matrix``; its weights for the raw columns and bias.
+
+    The column scaling (IDF, naive-Bayes ratios) is folded into the weights.  With ``nb``
+    and ``nb_mix < 1`` the result is ``nb_mix`` times the NB-LR weights plus ``1 - nb_mix``
+    times those of a plain fit (same IDF), each first divided by the spread of its margins
+    on ``matrix`` so that the mix means what it says whatever the two scales are.
+    """
+    def fit(p: TrainParams) -> tuple[np.ndarray, float]:
+        scale = column_scale(matrix, y, sample_weight, p, n_bits, idf)
+        x = (matrix @ sp.diags(scale.astype(np.float32))).tocsr() if p.idf or p.nb else matrix
+        clf = build_pipeline(p).named_steps["classifier"]
+        clf.fit(x, y, sample_weight=sample_weight)
+        return clf.coef_[0] * scale, float(clf.intercept_[0])
+
+    weights, bias = fit(params)
+    if not params.nb or params.nb_mix >= 1.0:
+        return weights, bias
+    plain, plain_bias = fit(replace(params, nb=False))
+    mixed, mixed_bias = np.zeros_like(weights), 0.0
+    for share, (w, b) in ((params.nb_mix, (weights, bias)),
+                          (1 - params.nb_mix, (plain, plain_bias))):
+        spread = float(np.std(np.asarray(matrix @ w.astype(np.float32)).ravel())) or 1.0
+        mixed += share * w / spread
+        mixed_bias += share * b / spread
+    return mixed, mixed_bias
+
+
 def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__,
             "scipy": scipy.__version__, "scikit-learn": sklearn.__version__}
@@ -152,8 +187,9 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
     if not rows or not labels:
         raise DataError("no labelled rows to train on")
 
-    pipelines = {label: build_pipeline(params) for label in labels}
-    featurizer = pipelines[labels[0]].named_steps["features"]
+    if not 0.0 <= params.nb_mix <= 1.0:
+        raise DataError(f"nb_mix must be between 0 and 1, not {params.nb_mix}")
+    featurizer = build_pipeline(params).named_steps["features"]
     # Recorded before featurising: the fingerprint of the textnorm the weights are learnt on.
     fingerprint = {"fingerprint": textnorm_fingerprint(), "probes": len(PROBES)}
     say(f"featurising {len(rows):,} texts ({featurizer.n_features:,} hashed columns)")
@@ -178,14 +214,9 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
         fit_idx, cal_idx = _split(len(y), y, params)
         say(f"{label}: fitting on {len(fit_idx):,} rows ({int(y[fit_idx].sum()):,} positive), "
             f"calibrating on {len(cal_idx):,}")
-        x_fit = x[fit_idx]
-        scale = column_scale(x_fit, y[fit_idx], sw[fit_idx], params, featurizer.n_bits, idf)
-        if params.idf or params.nb:
-            x_fit = (x_fit @ sp.diags(scale.astype(np.float32))).tocsr()
-        clf = pipelines[label].named_steps["classifier"]
-        clf.fit(x_fit, y[fit_idx], sample_weight=sw[fit_idx])
-        w_all[i] = (clf.coef_[0] * scale).astype(params.weight_dtype)
-        bias[i] = float(clf.intercept_[0])
+        learnt, bias[i] = fit_weights(x[fit_idx], y[fit_idx], sw[fit_idx], params,
+                                      featurizer.n_bits, idf)
+        w_all[i] = learnt.astype(params.weight_dtype)
         margins = np.asarray(x[cal_idx] @ w_all[i].astype(np.float32)).ravel() + bias[i]
         calibration[i] = _platt(margins, y[cal_idx])
         probs = 1.0 / (1.0 + np.exp(-(margins * calibration[i, 0] + calibration[i, 1])))

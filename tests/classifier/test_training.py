@@ -8,6 +8,7 @@ from sklearn.metrics import roc_auc_score
 
 from classifier import DataError, train_from_rows
 from classifier.data import read_rows
+from classifier.features import HashedFeaturizer
 
 from .conftest import TINY_PARAMS, tiny_rows
 
@@ -91,6 +92,43 @@ def test_nb_option_folds_the_ratios_into_weights_and_separates():
     assert model.manifest["training"]["nb"] is True
     # serving is unchanged: the single-text path agrees with the batch path
     assert model.score(unseen[0][0]).scores == pytest.approx(scores[0], rel=1e-4)
+
+
+def test_nb_mix_interpolates_between_the_plain_and_the_nb_weights():
+    from dataclasses import replace
+
+    from classifier.training import fit_weights
+
+    rows = tiny_rows()
+    featurizer = HashedFeaturizer(n_bits=TINY_PARAMS.n_bits)
+    x = featurizer.transform([text for text, _ in rows])
+    y = np.array([labels["abuse"] for _, labels in rows])
+    sw = np.ones(len(y))
+
+    def weights(**changes: object) -> np.ndarray:
+        found, _ = fit_weights(x, y, sw, replace(TINY_PARAMS, **changes), TINY_PARAMS.n_bits)
+        return found / np.std(np.asarray(x @ found.astype(np.float32)).ravel())
+
+    plain, nb = weights(nb=False), weights(nb=True)
+    assert not np.allclose(plain, nb)
+    assert np.allclose(weights(nb=True, nb_mix=1.0), nb)
+    assert np.corrcoef(weights(nb=True, nb_mix=0.0), plain)[0, 1] > 0.999
+    half = weights(nb=True, nb_mix=0.5)
+    # halfway between the two (each measured in units of its own margin spread)
+    assert np.corrcoef(half, (plain + nb) / 2)[0, 1] > 0.999
+
+
+def test_nb_mix_is_recorded_and_checked():
+    from dataclasses import replace
+
+    model = train_from_rows(tiny_rows(), params=replace(TINY_PARAMS, nb=True, nb_mix=0.5))
+    unseen = tiny_rows(90, seed=9)
+    scores = model.score_batch([text for text, _ in unseen])
+    y = [labels["abuse"] for _, labels in unseen]
+    assert roc_auc_score(y, [s["abuse"] for s in scores]) > 0.9
+    assert model.manifest["training"]["nb_mix"] == 0.5
+    with pytest.raises(DataError, match="nb_mix"):
+        train_from_rows(tiny_rows(), params=replace(TINY_PARAMS, nb=True, nb_mix=1.5))
 
 
 def test_nb_ratio_is_signed_by_class_and_leaves_the_signals_alone():
