@@ -1,7 +1,8 @@
-"""The webhook delivery process: ``moderation webhooks run``.
+"""The webhook delivery process, ``moderation webhooks run``, and ``webhooks check``.
 
-It loops over :func:`service.webhooks.deliver_due` until SIGTERM or SIGINT; several may run
-at once, on any machine, since they share the work through the database.
+The worker loops over :func:`service.webhooks.deliver_due` until SIGTERM or SIGINT; several
+may run at once, on any machine, since they share the work through the database.  ``check``
+tells an operator which active endpoints the worker would refuse to send to now.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections.abc import Callable
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.webhooks import DeliveryStats, Settings, deliver_due
+from service.extensions import db
+from service.models import WebhookEndpoint
+from service.webhooks import DeliveryStats, Settings, UnsafeURL, check_url, deliver_due
 
 log = logging.getLogger("service.webhooks")
 
@@ -85,3 +89,31 @@ def run_command(once: bool, interval: float, batch: int) -> None:
                        interval=interval, batch=batch, once=once)
     click.echo(f"claimed {stats.claimed}, delivered {stats.delivered}, retrying "
                f"{stats.retrying}, dead {stats.dead}, released {stats.released}", err=True)
+
+
+@webhooks.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Check every active endpoint's URL as a delivery would (resolve it, refuse private
+    and reserved addresses unless allowed); exit 1 if any would be refused.
+
+    Run it after an upgrade or after changing WEBHOOK_ALLOW_PRIVATE or
+    WEBHOOK_ALLOWED_NETWORKS: an endpoint registered before the address checks existed, or
+    allowed by a setting since removed, fails every delivery until its site replaces it.
+    """
+    settings = Settings.from_config(current_app.config)
+    endpoints = db.session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.site, WebhookEndpoint.url)
+        .where(WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id)).all()
+    refused = 0
+    for endpoint_id, site, url in endpoints:
+        try:
+            check_url(url, settings)
+            verdict = "ok"
+        except UnsafeURL as exc:
+            refused += 1
+            verdict = f"REFUSED: {exc}"
+        click.echo(f"{endpoint_id}\t{site}\t{url}\t{verdict}")
+    click.echo(f"{len(endpoints)} active endpoints, {refused} refused", err=True)
+    if refused:
+        raise SystemExit(1)

@@ -578,6 +578,33 @@ def test_the_worker_stops_on_sigint_and_gives_back_unsent_leases(
 
 # -- where the worker connects (server-side request forgery) -------------------------------
 
+def test_webhooks_check_lists_the_endpoints_a_delivery_would_refuse(
+        app: Flask, client: FlaskClient, site_key: str, dns: FakeDNS) -> None:
+    """After an upgrade or a settings change, the operator finds the endpoints that fail."""
+    internal = register(client, site_key, "http://127.0.0.1:9/hook", secret=SECRET)
+    public = register(client, site_key, "https://hooks.example/in", secret=SECRET)
+    gone = register(client, site_key, "https://old.example/in", secret=SECRET)
+    client.delete(f"/v1/webhooks/{gone['id']}", headers=auth(site_key))  # inactive: not listed
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["webhooks", "check"])  # allowed by WEBHOOK_ALLOW_PRIVATE
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        f"{internal['id']}\tnews\thttp://127.0.0.1:9/hook\tok",
+        f"{public['id']}\tnews\thttps://hooks.example/in\tok"]
+
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = False
+    dns.names["hooks.example"] = [PUBLIC_IP, "10.1.2.3"]
+    result = runner.invoke(args=["webhooks", "check"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{internal['id']}\tnews\thttp://127.0.0.1:9/hook\tREFUSED: "
+                               "127.0.0.1 resolves to 127.0.0.1 (loopback)")
+    assert lines[1].startswith(f"{public['id']}\tnews\thttps://hooks.example/in\tREFUSED: "
+                               "hooks.example resolves to 10.1.2.3 (private)")
+    assert "3 active endpoints" not in result.output and "2 active endpoints, 2 refused" in lines
+
+
 def test_an_address_allowed_at_registration_but_not_at_delivery_is_not_sent_to(
         app: Flask, client: FlaskClient, site_key: str, moderator_key: str, admin_key: str,
         receiver: Callable[..., Receiver]) -> None:
