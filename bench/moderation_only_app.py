@@ -38,7 +38,8 @@ def create_app(policy_dir: str = "policies") -> Flask:
         submission = Submission(site="bench", thread=fields.get("thread", ""),
                                 name=fields.get("name", ""), email=fields.get("email", ""),
                                 body=fields["body"], website=fields.get("website"),
-                                ip=str(fields.get("ip") or request.remote_addr))
+                                ip=str(fields["ip"]) if fields.get("ip") is not None
+                                else request.remote_addr)
         scored = model.score(submission.body)
         decision = policy.evaluate(submission, scored.scores, MemoryFacts())
         return jsonify(id=next(_ids), status=str(decision.action),

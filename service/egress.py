@@ -13,8 +13,9 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -49,12 +50,16 @@ _RESERVED = tuple(ipaddress.ip_network(n) for n in (  # in case ipaddress misses
     "2001:db8::/32", "fec0::/10"))
 
 getaddrinfo = socket.getaddrinfo  # a module attribute, so that tests can stand in for DNS
-# socket.getaddrinfo has no timeout and a resolver can hang for minutes: lookups run on a few
-# threads and are given up after RESOLVE_TIMEOUT seconds (the URL is then refused).  A lookup
-# that hangs keeps its thread until the resolver answers; when all are taken, new lookups
-# wait for one and, failing that, time out too: registration and delivery never hang.
+# socket.getaddrinfo has no timeout and a resolver can hang for minutes.  So each lookup runs
+# on a daemon thread (which never delays the process's exit) and the caller stops waiting
+# after RESOLVE_TIMEOUT seconds.  Callers asking for the same name while its lookup is under
+# way share it, so a name whose DNS server never answers holds one thread, not one per
+# delivery, and cannot starve the lookups of other names; at most MAX_LOOKUPS names are
+# looked up at once per process.
 RESOLVE_TIMEOUT = 5.0
-_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+MAX_LOOKUPS = 16
+_lookups: dict[tuple[str, int], Future] = {}
+_lookups_lock = threading.Lock()
 
 
 class UnsafeURL(ValueError):
@@ -64,6 +69,10 @@ class UnsafeURL(ValueError):
     def __init__(self, reason: str, address: IPAddress | None = None) -> None:
         super().__init__(reason)
         self.address = address
+
+
+class ResolveTimeout(UnsafeURL):
+    """The name's lookup did not finish in time: perhaps a passing resolver problem."""
 
 
 def address_kind(ip: IPAddress) -> str | None:
@@ -124,18 +133,36 @@ class Target:
 
 
 def resolve(host: str, port: int, timeout: float | None = None) -> list[tuple]:
-    """``getaddrinfo`` for a TCP connection to ``host``, given up after ``timeout`` seconds
-    (default :data:`RESOLVE_TIMEOUT`) with :class:`UnsafeURL`, as when it does not resolve."""
+    """``getaddrinfo`` for a TCP connection to ``host``; :class:`ResolveTimeout` after
+    ``timeout`` seconds (default :data:`RESOLVE_TIMEOUT`), :class:`UnsafeURL` when the name
+    does not resolve."""
     timeout = RESOLVE_TIMEOUT if timeout is None else timeout
-    lookup = _resolver.submit(getaddrinfo, host, port, type=socket.SOCK_STREAM,
-                              proto=socket.IPPROTO_TCP)
+    key = (host, port)
+    with _lookups_lock:
+        lookup = _lookups.get(key)
+        if lookup is None:
+            if len(_lookups) >= MAX_LOOKUPS:
+                raise ResolveTimeout(f"{host} was not looked up: {MAX_LOOKUPS} other DNS "
+                                     "lookups are still waiting for an answer")
+            lookup = _lookups[key] = Future()
+            threading.Thread(target=_look_up, args=(key, lookup), name="webhook-dns",
+                             daemon=True).start()
     try:
         return lookup.result(timeout=timeout)
-    except FutureTimeout as exc:
-        lookup.cancel()  # if it has not started yet
-        raise UnsafeURL(f"{host} did not resolve within {timeout:g} s") from exc
+    except FutureTimeout as exc:  # before OSError: it is one
+        raise ResolveTimeout(f"{host} did not resolve within {timeout:g} s") from exc
     except (OSError, UnicodeError) as exc:  # socket.gaierror, a name too long for IDNA
         raise UnsafeURL(f"{host} does not resolve ({exc})") from exc
+
+
+def _look_up(key: tuple[str, int], lookup: Future) -> None:
+    try:
+        lookup.set_result(getaddrinfo(*key, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP))
+    except BaseException as exc:  # noqa: BLE001 - handed to the callers waiting for it
+        lookup.set_exception(exc)
+    finally:
+        with _lookups_lock:
+            _lookups.pop(key, None)
 
 
 def check_url(url: str, settings: Rules, timeout: float | None = None) -> Target:

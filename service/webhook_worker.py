@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.egress import ResolveTimeout
 from service.extensions import db
 from service.models import WebhookEndpoint
 from service.webhooks import DeliveryStats, Settings, UnsafeURL, check_url, deliver_due
@@ -95,7 +96,8 @@ def run_command(once: bool, interval: float, batch: int) -> None:
 @with_appcontext
 def check_command() -> None:
     """Check every active endpoint's URL as a delivery would (resolve it, refuse private
-    and reserved addresses unless allowed); exit 1 if any would be refused.
+    and reserved addresses unless allowed); exit 1 if any would be refused, 2 if some only
+    did not resolve in time (perhaps a passing DNS problem: run it again).
 
     Run it after an upgrade or after changing WEBHOOK_ALLOW_PRIVATE or
     WEBHOOK_ALLOWED_NETWORKS: an endpoint registered before the address checks existed, or
@@ -105,15 +107,20 @@ def check_command() -> None:
     endpoints = db.session.execute(
         select(WebhookEndpoint.id, WebhookEndpoint.site, WebhookEndpoint.url)
         .where(WebhookEndpoint.active.is_(True)).order_by(WebhookEndpoint.id)).all()
-    refused = 0
+    db.session.rollback()  # no transaction held open during the lookups
+    refused = unresolved = 0
     for endpoint_id, site, url in endpoints:
         try:
             check_url(url, settings)
             verdict = "ok"
+        except ResolveTimeout as exc:
+            unresolved += 1
+            verdict = f"UNRESOLVED: {exc}"
         except UnsafeURL as exc:
             refused += 1
             verdict = f"REFUSED: {exc}"
         click.echo(f"{endpoint_id}\t{site}\t{url}\t{verdict}")
-    click.echo(f"{len(endpoints)} active endpoints, {refused} refused", err=True)
-    if refused:
-        raise SystemExit(1)
+    click.echo(f"{len(endpoints)} active endpoints, {refused} refused, {unresolved} not "
+               "resolved in time", err=True)
+    if refused or unresolved:
+        raise SystemExit(1 if refused else 2)

@@ -211,13 +211,20 @@ def previous_secret_at(previous: str | None, expires_at: datetime | None,
 
 
 def forget_expired_secrets(now: datetime) -> None:
-    """Erase rotated-out secrets whose overlap has ended: they sign nothing any more, and a
-    secret that is not stored cannot leak from the database or a backup."""
-    _in_transaction(lambda: db.session.execute(
-        update(WebhookEndpoint)
-        .where(WebhookEndpoint.previous_secret_expires_at <= now)
-        .values(previous_secret=None, previous_secret_expires_at=None)
-        .execution_options(synchronize_session=False)))
+    """Erase rotated-out secrets whose overlap ended by ``now``: they sign nothing any more,
+    and a secret that is not stored cannot leak from the database or a backup.  (Tests pass
+    a ``now`` in the future; a real worker passes the clock.)  Reads first and writes only
+    when there is something to erase, so an idle worker takes no write lock."""
+    expired = WebhookEndpoint.previous_secret_expires_at <= now
+
+    def erase() -> None:
+        if db.session.execute(select(WebhookEndpoint.id).where(expired).limit(1)).first():
+            db.session.execute(
+                update(WebhookEndpoint).where(expired)
+                .values(previous_secret=None, previous_secret_expires_at=None)
+                .execution_options(synchronize_session=False))
+
+    _in_transaction(erase)
 
 
 def claim_due(limit: int, now: datetime, settings: Settings) -> list[Job]:

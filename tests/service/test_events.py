@@ -351,6 +351,43 @@ def test_a_resolver_that_hangs_is_given_up_on_not_waited_for(
     assert client.get("/v1/webhooks", headers=auth(site_key)).get_json()["items"] == []
 
 
+def test_a_name_that_hangs_holds_one_lookup_and_does_not_block_other_names(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deliveries to a name whose DNS server never answers share one lookup; other names
+    still resolve, and the number of names looked up at once is bounded."""
+    from service import egress
+
+    answer = threading.Event()
+    asked: list[str] = []
+
+    def resolver(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(host)
+        if host.startswith("slow"):
+            answer.wait(10)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return socket.getaddrinfo(PUBLIC_IP, port, *args, **kwargs)
+
+    monkeypatch.setattr(egress, "getaddrinfo", resolver)
+    monkeypatch.setattr(egress, "MAX_LOOKUPS", 3)
+    try:
+        for _ in range(5):
+            with pytest.raises(egress.ResolveTimeout, match="slow.example did not resolve"):
+                egress.resolve("slow.example", 443, timeout=0.05)
+        assert asked == ["slow.example"]  # one lookup, shared
+        assert egress.resolve("fine.example", 443, timeout=2)[0][4][0] == PUBLIC_IP
+        for name in ("slow2.example", "slow3.example"):
+            with pytest.raises(egress.ResolveTimeout):
+                egress.resolve(name, 443, timeout=0.05)
+        with pytest.raises(egress.ResolveTimeout, match="3 other DNS lookups"):
+            egress.resolve("fine.example", 443, timeout=2)  # the bound is reached
+    finally:
+        answer.set()
+    deadline = time.monotonic() + 5
+    while egress._lookups and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert egress.resolve("fine.example", 443, timeout=2)  # the hung lookups are gone
+
+
 @pytest.mark.parametrize("url", [
     f"https://{PUBLIC_IP}/hook",
     "http://[2606:2800:220:1:248:1893:25c8:1946]:8080/hook",

@@ -602,7 +602,25 @@ def test_webhooks_check_lists_the_endpoints_a_delivery_would_refuse(
                                "127.0.0.1 resolves to 127.0.0.1 (loopback)")
     assert lines[1].startswith(f"{public['id']}\tnews\thttps://hooks.example/in\tREFUSED: "
                                "hooks.example resolves to 10.1.2.3 (private)")
-    assert "3 active endpoints" not in result.output and "2 active endpoints, 2 refused" in lines
+    assert "2 active endpoints, 2 refused, 0 not resolved in time" in lines
+
+
+def test_webhooks_check_tells_a_slow_resolver_from_a_refusal(
+        app: Flask, client: FlaskClient, site_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from service import egress
+
+    endpoint = register(client, site_key, "https://hooks.example/in", secret=SECRET)
+    answer = threading.Event()
+    monkeypatch.setattr(egress, "getaddrinfo", lambda *a, **k: answer.wait(10))
+    monkeypatch.setattr(egress, "RESOLVE_TIMEOUT", 0.1)
+    try:
+        result = app.test_cli_runner().invoke(args=["webhooks", "check"])
+    finally:
+        answer.set()
+    assert result.exit_code == 2  # not 1: nothing was refused, run it again later
+    assert result.output.splitlines()[0] == (
+        f"{endpoint['id']}\tnews\thttps://hooks.example/in\t"
+        "UNRESOLVED: hooks.example did not resolve within 0.1 s")
 
 
 def test_an_address_allowed_at_registration_but_not_at_delivery_is_not_sent_to(
