@@ -227,7 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.select:
         news = Path(args.news_val) if args.news_val else None
-        results = select(data_dir, json.loads(args.select), news)
+        try:
+            results = select(data_dir, json.loads(args.select), news)
+        except DataError as exc:  # e.g. an unreadable --news-val file
+            print(f"bench_classifier: {exc}", file=sys.stderr)
+            return 2
         if args.json_out:
             Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n")
         return 0
