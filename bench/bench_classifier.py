@@ -182,16 +182,15 @@ def select(data_dir: Path, grid: dict[str, list], news: Path | None = None) -> l
     for combo in itertools.product(*grid.values()):
         setting = dict(zip(grid, combo, strict=True))
         params = TrainParams(**setting)
-        pipe = build_pipeline(params)
         key = tuple(setting[k] for k in feature_keys)
         if key not in matrices:
-            featurizer = pipe.named_steps["features"]
+            featurizer = build_pipeline(params).named_steps["features"]
             matrices = {key: (featurizer.transform(texts),
                               featurizer.transform(news_texts) if news_rows else None)}
         x, x_news = matrices[key]
         # fitted as in training (IDF, naive-Bayes ratios, the NB mix), on the fit rows only
-        weights, _ = fit_weights(x[~val], y[~val], w[~val], params, params.n_bits)
-        stored = weights.astype(params.weight_dtype).astype(np.float32)
+        learnt, _ = fit_weights(x[~val], y[~val], w[~val], params, params.n_bits)
+        stored = learnt.astype(params.weight_dtype).astype(np.float32)
         margins = np.asarray(x[val] @ stored).ravel()
         per = {sources[s].split("/")[0]: float(roc_auc_score(y[val][src[val] == s],
                                                              margins[src[val] == s]))

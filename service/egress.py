@@ -165,10 +165,10 @@ def _look_up(key: tuple[str, int], lookup: Future) -> None:
             _lookups.pop(key, None)
 
 
-def check_url(url: str, settings: Rules, timeout: float | None = None) -> Target:
-    """Resolve the URL's host now (giving up after ``timeout`` seconds) and check every
-    address; raise :class:`UnsafeURL` if the URL is not http(s), does not resolve, or any
-    address is not allowed."""
+def check_url(url: str, settings: Rules) -> Target:
+    """Resolve the URL's host now (:func:`resolve`: giving up after RESOLVE_TIMEOUT) and
+    check every address; raise :class:`UnsafeURL` if the URL is not http(s), does not
+    resolve, or any address is not allowed."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -181,7 +181,7 @@ def check_url(url: str, settings: Rules, timeout: float | None = None) -> Target
     if not host:
         raise UnsafeURL("the URL has no host")
     port = port or (443 if scheme == "https" else 80)
-    infos = resolve(host, port, timeout)
+    infos = resolve(host, port)
     addresses: list[tuple[int, Any]] = []
     for family, _type, _proto, _name, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):

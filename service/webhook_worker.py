@@ -18,10 +18,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.egress import ResolveTimeout
+from service.egress import ResolveTimeout, UnsafeURL, check_url
 from service.extensions import db
 from service.models import WebhookEndpoint
-from service.webhooks import DeliveryStats, Settings, UnsafeURL, check_url, deliver_due
+from service.webhooks import DeliveryStats, Settings, deliver_due
 
 log = logging.getLogger("service.webhooks")
 

@@ -130,6 +130,17 @@ def run(app: Flask, now: datetime, limit: int = 100) -> Any:
         return deliver_due(limit, now=now)
 
 
+def stored_secrets(app: Flask, endpoint_id: int) -> tuple[str, str | None, datetime | None]:
+    """The endpoint's secret, previous secret and the end of its overlap, as stored."""
+    from service.extensions import db
+    from service.models import WebhookEndpoint
+
+    with app.app_context():
+        row = db.session.get(WebhookEndpoint, endpoint_id)
+        assert row is not None
+        return row.secret, row.previous_secret, row.previous_secret_expires_at
+
+
 def deliveries(app: Flask) -> list[Any]:
     from service.extensions import db
     from service.models import Delivery
@@ -384,18 +395,14 @@ def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(
 def test_a_rotation_without_overlap_stops_the_old_secret_at_once(
         app: Flask, client: FlaskClient, site_key: str, moderator_key: str,
         receiver: Callable[..., Receiver]) -> None:
-    from service.extensions import db
-    from service.models import WebhookEndpoint
 
     hook = receiver()
     endpoint = register(client, site_key, hook.url, secret=SECRET)
     rotated = rotate(client, site_key, endpoint["id"], previous_valid_hours=0)
     assert rotated["secret"].startswith("whsec_") and rotated["secret"] != SECRET
     assert datetime.fromisoformat(rotated["previous_secret_expires_at"]) <= later(0)
-    with app.app_context():  # the old secret is not kept at all
-        row = db.session.get(WebhookEndpoint, endpoint["id"])
-        assert row is not None
-        assert (row.previous_secret, row.previous_secret_expires_at) == (None, None)
+    # the old secret is not kept at all
+    assert stored_secrets(app, endpoint["id"])[1:] == (None, None)
 
     decided_events(client, site_key, moderator_key, 1)
     assert run(app, later(0)).delivered == 1
@@ -442,24 +449,17 @@ def test_an_expired_previous_secret_is_not_used(
     assert run(app, later(0)).delivered == 1
     (request,) = hook.received
     assert verifies(NEW_SECRET, request) and not verifies(SECRET, request)
-    with app.app_context():  # and the worker erased it: an unused secret is not kept
-        row = db.session.get(WebhookEndpoint, endpoint["id"])
-        assert row is not None and row.secret == NEW_SECRET
-        assert (row.previous_secret, row.previous_secret_expires_at) == (None, None)
+    # and the worker erased it: an unused secret is not kept
+    assert stored_secrets(app, endpoint["id"]) == (NEW_SECRET, None, None)
 
 
 def test_a_previous_secret_is_kept_while_its_overlap_lasts(
         app: Flask, client: FlaskClient, site_key: str,
         receiver: Callable[..., Receiver]) -> None:
-    from service.extensions import db
-    from service.models import WebhookEndpoint
-
     endpoint = register(client, site_key, receiver().url, secret=SECRET)
     rotate(client, site_key, endpoint["id"], secret=NEW_SECRET)
     run(app, later(3600))  # nothing to deliver; the overlap (24 h) has not ended
-    with app.app_context():
-        row = db.session.get(WebhookEndpoint, endpoint["id"])
-        assert row is not None and row.previous_secret == SECRET
+    assert stored_secrets(app, endpoint["id"])[1] == SECRET
 
 
 # -- leases and several workers ------------------------------------------------------------
