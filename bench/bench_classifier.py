@@ -38,10 +38,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from classifier import DEFAULT_MODEL_PATH, load_model, recipe  # noqa: E402
+from classifier.augment import counterfactuals  # noqa: E402
 from classifier.errors import DataError  # noqa: E402
 from classifier.evaluation import binary_metrics  # noqa: E402
 from classifier.training import TrainParams, build_pipeline, fit_weights  # noqa: E402
@@ -178,7 +180,8 @@ def select(data_dir: Path, grid: dict[str, list], news: Path | None = None) -> l
     print(f"fitting on {(~val).sum():,} training rows, validating on {val.sum():,}")
     out, matrices = [], {}
     feature_keys = [k for k in grid
-                    if k not in {"C", "max_iter", "idf", "nb", "nb_alpha", "nb_mix"}]
+                    if k not in {"C", "max_iter", "idf", "nb", "nb_alpha", "nb_mix",
+                                 "identity_swap"}]
     for combo in itertools.product(*grid.values()):
         setting = dict(zip(grid, combo, strict=True))
         params = TrainParams(**setting)
@@ -188,8 +191,14 @@ def select(data_dir: Path, grid: dict[str, list], news: Path | None = None) -> l
             matrices = {key: (featurizer.transform(texts),
                               featurizer.transform(news_texts) if news_rows else None)}
         x, x_news = matrices[key]
+        x_fit, y_fit, w_fit = x[~val], y[~val], w[~val]
+        if params.identity_swap:  # as in training: copies of the fit rows only
+            of, copies = counterfactuals([texts[i] for i in np.flatnonzero(~val)], params.seed)
+            featurizer = build_pipeline(params).named_steps["features"]
+            x_fit = sp.vstack([x_fit, featurizer.transform(copies)]).tocsr()
+            y_fit, w_fit = np.concatenate([y_fit, y_fit[of]]), np.concatenate([w_fit, w_fit[of]])
         # fitted as in training (IDF, naive-Bayes ratios, the NB mix), on the fit rows only
-        learnt, _ = fit_weights(x[~val], y[~val], w[~val], params, params.n_bits)
+        learnt, _ = fit_weights(x_fit, y_fit, w_fit, params, params.n_bits)
         stored = learnt.astype(params.weight_dtype).astype(np.float32)
         margins = np.asarray(x[val] @ stored).ravel()
         per = {sources[s].split("/")[0]: float(roc_auc_score(y[val][src[val] == s],

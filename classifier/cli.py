@@ -73,9 +73,20 @@ def model() -> None:
 @click.option("--nb-mix", default=TrainParams.nb_mix, show_default=True,
               help="With --nb: share of the NB-LR weights in the stored ones; the rest come "
                    "from a plain fit (NB-SVM's interpolation). Serving cost is the same.")
+@click.option("--vectors", "vectors_dir", type=click.Path(file_okay=False), default=None,
+              help="Word-vector table to add as features (data/word_vectors, built by "
+                   "scripts/build_word_vectors.py).")
+@click.option("--vector-weight", default=TrainParams.vector_weight, show_default=True,
+              help="With --vectors: weight of the word-vector block.")
+@click.option("--identity-swap/--no-identity-swap", default=TrainParams.identity_swap,
+              show_default=True,
+              help="Fit also on copies of the texts that name a group, with the group swapped "
+                   "for another (counterfactual augmentation), so a group's name alone does "
+                   "not decide the score.")
 @click.option("--seed", default=TrainParams.seed, show_default=True)
 def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits, char_max,
-          word_weight, tf, c_value, idf, nb, nb_mix, seed):
+          word_weight, tf, c_value, idf, nb, nb_mix, vectors_dir, vector_weight, identity_swap,
+          seed):
     """Train a model and write it as an artifact directory."""
     from classifier import recipe
 
@@ -96,10 +107,12 @@ def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits
         if not rows:
             raise DataError("no training data: pass --data FILE and/or --public-data")
         params = TrainParams(n_bits=n_bits, char_max=char_max, word_weight=word_weight, tf=tf,
-                             C=c_value, seed=seed, idf=idf, nb=nb, nb_mix=nb_mix)
+                             C=c_value, seed=seed, idf=idf, nb=nb, nb_mix=nb_mix,
+                             vectors=vectors_dir, vector_weight=vector_weight,
+                             identity_swap=identity_swap)
         trained = train_from_rows(rows, weights=weights, params=params, sources=sources,
                                   progress=lambda msg: click.echo(f"- {msg}"))
-    except DataError as exc:
+    except (DataError, ModelError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     trained.save(out_dir)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 import textnorm
+from classifier.word_vectors import WordVectors
 
 __all__ = ["DENSE_NAMES", "TERM_WEIGHTINGS", "HashedFeaturizer", "TextFeatures", "normalized_text",
            "occurrence_values"]
@@ -110,6 +111,9 @@ def dense_signals(raw: str) -> np.ndarray:
     )
 
 
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class TextFeatures:
     """The hashed features of one text, with what is needed to explain a score.
@@ -120,7 +124,10 @@ class TextFeatures:
     pairs; ``word_spans`` are the words' positions in ``text``.  ``char_values`` and
     ``word_values`` hold what each occurrence adds to its bucket (term weighting and block
     scaling included), so that a bucket's feature value is the sum over its occurrences: one
-    number for all occurrences (raw counts) or one per occurrence.
+    number for all occurrences (raw counts) or one per occurrence.  With word vectors,
+    ``vector_words`` are the positions (in ``words``) of the words found in the table,
+    ``vector_rows`` their rows there, and the vector block is the sum of those rows times
+    ``vector_scale``.
     """
 
     text: str
@@ -132,6 +139,9 @@ class TextFeatures:
     dense: np.ndarray
     char_values: np.ndarray | float
     word_values: np.ndarray | float
+    vector_words: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    vector_rows: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    vector_scale: float = 0.0
 
     def per_occurrence(self, values: np.ndarray | float) -> np.ndarray | float:
         """``values`` shaped to multiply rows of per-occurrence weights."""
@@ -157,7 +167,8 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
 
     def __init__(self, n_bits: int = 20, char_min: int = 2, char_max: int = 5,
                  word_bigrams: bool = True, max_chars: int = 2000, word_weight: float = 0.5,
-                 tf: str = "count"):
+                 tf: str = "count", vectors: WordVectors | None = None,
+                 vector_weight: float = 1.0):
         self.n_bits = n_bits
         self.char_min = char_min
         self.char_max = char_max
@@ -165,11 +176,18 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
         self.max_chars = max_chars
         self.word_weight = word_weight
         self.tf = tf
+        self.vectors = vectors
+        self.vector_weight = vector_weight
+
+    @property
+    def vector_dim(self) -> int:
+        """Number of word-vector columns (0 without a table)."""
+        return self.vectors.dim if self.vectors is not None else 0
 
     @property
     def n_features(self) -> int:
-        """Width of the feature matrix: hashed buckets plus the cheap signals."""
-        return (1 << self.n_bits) + len(DENSE_NAMES)
+        """Width of the feature matrix: hashed buckets, the cheap signals, word vectors."""
+        return (1 << self.n_bits) + len(DENSE_NAMES) + self.vector_dim
 
     def fit(self, X, y=None):  # noqa: N803 - scikit-learn's argument name
         """Nothing to learn: hashing needs no vocabulary."""
@@ -199,6 +217,12 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
         words = tuple(m.group() for m in matches)
         encoded = [w.encode() for w in words]
         keys = [zlib.crc32(e) for e in encoded]
+        vector_words = vector_rows = _NO_ROWS
+        vector_scale = 0.0
+        if self.vectors is not None:
+            vector_words, vector_rows = self.vectors.rows(keys)
+            if len(vector_rows):
+                vector_scale = self.vector_weight / len(vector_rows)
         if self.word_bigrams:
             # crc32(b" " + b, crc32(a)) == crc32(a + b" " + b): the pair "a b", hashed faster
             keys += [zlib.crc32(b" " + b, a) | (1 << 32)
@@ -214,19 +238,30 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
             dense=dense_signals(raw),
             char_values=occurrence_values(char_index, self.tf),
             word_values=occurrence_values(word_index, self.tf, self.word_weight),
+            vector_words=vector_words, vector_rows=vector_rows, vector_scale=vector_scale,
         )
+
+    def vector_block(self, feats: TextFeatures) -> np.ndarray:
+        """The word-vector columns of one text (empty without a table)."""
+        if self.vectors is None:
+            return np.zeros(0)
+        if not len(feats.vector_rows):
+            return np.zeros(self.vectors.dim)
+        return self.vectors.vectors[feats.vector_rows].sum(axis=0) * feats.vector_scale
 
     def transform(self, X) -> sp.csr_matrix:  # noqa: N803 - scikit-learn's argument name
         """A CSR matrix (float32) with one row per text."""
         dense_base = 1 << self.n_bits
-        n_dense = len(DENSE_NAMES)
+        n_dense = len(DENSE_NAMES) + self.vector_dim
+        dense_columns = np.arange(dense_base, dense_base + n_dense)
         indptr = [0]
         idx_chunks, val_chunks = [], []
         for raw in X:
             f = self.features(raw)
-            idx_chunks += [f.char_index, f.word_index, np.arange(dense_base, dense_base + n_dense)]
+            idx_chunks += [f.char_index, f.word_index, dense_columns]
             val_chunks += [np.broadcast_to(f.char_values, f.char_index.shape),
-                           np.broadcast_to(f.word_values, f.word_index.shape), f.dense]
+                           np.broadcast_to(f.word_values, f.word_index.shape), f.dense,
+                           self.vector_block(f)]
             indptr.append(indptr[-1] + len(f.char_index) + len(f.word_index) + n_dense)
         indices = np.concatenate(idx_chunks) if idx_chunks else np.zeros(0, dtype=np.int64)
         values = np.concatenate(val_chunks) if val_chunks else np.zeros(0)

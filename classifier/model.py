@@ -20,14 +20,17 @@ from classifier.artifact import load_artifact, save_artifact
 from classifier.errors import ModelError
 from classifier.features import DENSE_NAMES, TERM_WEIGHTINGS, HashedFeaturizer, TextFeatures
 from classifier.fingerprint import textnorm_fingerprint
+from classifier.word_vectors import WordVectors
 
 __all__ = ["Model", "ScoreResult", "load_model"]
 
 FEATURE_PARAMS = ("n_bits", "char_min", "char_max", "word_bigrams", "max_chars", "word_weight",
-                  "tf")
+                  "tf", "vector_weight")
 # Feature parameters added after format version 2 was defined, with the value that every
 # artifact written before them used.
-_FEATURE_DEFAULTS = {"tf": "count"}
+_FEATURE_DEFAULTS = {"tf": "count", "vector_weight": 1.0}
+# Arrays of the optional word-vector table (classifier.word_vectors) in an artifact.
+VECTOR_ARRAYS = ("vector_keys", "vectors")
 TOP_TERMS = 5
 # Signals shown in explanations; length, the last, is left out: every text has one.
 _EXPLAINED_DENSE = len(DENSE_NAMES) - 1
@@ -70,6 +73,13 @@ class Model:
         self._bias = bias.astype(np.float64)
         self._calibration = calibration.astype(np.float64)
         self._dense_base = 1 << featurizer.n_bits
+        self._vector_base = self._dense_base + len(DENSE_NAMES)
+        # The vector block is linear, so each table word's share of a margin is fixed: its
+        # vector times the block's weights (then divided by the number of words found).
+        self._word_credit = None
+        if featurizer.vectors is not None:
+            self._word_credit = np.ascontiguousarray(
+                featurizer.vectors.vectors @ self._weights_t[self._vector_base:])
         self.manifest = dict(manifest)
 
     @property
@@ -88,19 +98,21 @@ class Model:
         raw = self.manifest.get("thresholds", {})
         return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in raw.items()})
 
-    def _contributions(self, feats: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per label, what each character n-gram, word (or pair) and signal adds."""
+    def _contributions(self, feats: TextFeatures) -> tuple[np.ndarray, ...]:
+        """Per label, what each character n-gram, word (or pair), signal and word vector adds."""
         w = self._weights_t
         # take() is several times faster than fancy indexing for a scattered gather
         chars = (w.take(feats.char_index, axis=0) * feats.per_occurrence(feats.char_values)).T
         words = (w.take(feats.word_index, axis=0) * feats.per_occurrence(feats.word_values)).T
-        dense = (w[self._dense_base:] * feats.dense[:, None]).T
-        return chars, words, dense
+        dense = (w[self._dense_base:self._vector_base] * feats.dense[:, None]).T
+        if self._word_credit is None or not len(feats.vector_rows):
+            return chars, words, dense, np.zeros((len(self._labels), 0))
+        found = self._word_credit.take(feats.vector_rows, axis=0).T * feats.vector_scale
+        return chars, words, dense, found
 
     def margins(self, feats: TextFeatures) -> np.ndarray:
         """The linear model's raw output per label for one featurised text."""
-        chars, words, dense = self._contributions(feats)
-        return self._bias + chars.sum(axis=1) + words.sum(axis=1) + dense.sum(axis=1)
+        return self._bias + sum(part.sum(axis=1) for part in self._contributions(feats))
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from margins (works on one vector or a matrix of rows)."""
@@ -108,9 +120,10 @@ class Model:
         return _sigmoid(margins * a + b)
 
     def _explain(self, feats: TextFeatures, chars: np.ndarray, words: np.ndarray,
-                 dense: np.ndarray) -> dict[str, list[tuple[str, float]]]:
-        """Credit each word with its own weight, half of each pair it is in and the
-        character n-grams centred on it; then keep the words (and signals) that add most."""
+                 dense: np.ndarray, found: np.ndarray) -> dict[str, list[tuple[str, float]]]:
+        """Credit each word with its own weight, half of each pair it is in, the character
+        n-grams centred on it and its word vector's share; then keep the words (and signals)
+        that add most."""
         n_labels = len(self._labels)
         n_words = len(feats.word_spans)
         slots = feats.words + DENSE_NAMES[:_EXPLAINED_DENSE]
@@ -133,6 +146,7 @@ class Model:
             n_pairs = pairs.shape[1]
             credit[:, :n_pairs] += pairs
             credit[:, 1: n_pairs + 1] += pairs
+            credit[:, feats.vector_words] += found  # positions are distinct
         credit[:, n_words:] = dense[:, :_EXPLAINED_DENSE]
         n_groups = len(names)
         flat = (groups + (np.arange(n_labels) * n_groups)[:, None]).ravel()
@@ -148,11 +162,10 @@ class Model:
     def score(self, text: str) -> ScoreResult:
         """Scores for one comment, with the terms that pushed each score up most."""
         feats = self.featurizer.features(text)
-        chars, words, dense = self._contributions(feats)
-        margins = self._bias + chars.sum(axis=1) + words.sum(axis=1) + dense.sum(axis=1)
-        probs = self.probabilities(margins)
+        parts = self._contributions(feats)
+        probs = self.probabilities(self._bias + sum(part.sum(axis=1) for part in parts))
         scores = {label: float(p) for label, p in zip(self._labels, probs, strict=True)}
-        return ScoreResult(scores=scores, terms=self._explain(feats, chars, words, dense))
+        return ScoreResult(scores=scores, terms=self._explain(feats, *parts))
 
     def score_batch(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Scores for many comments, without explanations."""
@@ -170,6 +183,10 @@ class Model:
         manifest["features"] = {p: getattr(self.featurizer, p) for p in FEATURE_PARAMS}
         arrays = {"weights": self._stored_weights, "bias": self._bias,
                   "calibration": self._calibration}
+        vectors = self.featurizer.vectors
+        if vectors is not None:
+            arrays["vector_keys"] = vectors.keys.astype(np.uint32)
+            arrays["vectors"] = vectors.vectors.astype(np.float16)
         return save_artifact(directory, arrays, manifest)
 
 
@@ -197,7 +214,7 @@ def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Mo
         raise ModelError(f"{path}: unsupported feature size n_bits={params['n_bits']!r}")
     expected: dict[str, type | tuple[type, ...]] = {
         "char_min": int, "char_max": int, "max_chars": int, "word_bigrams": bool,
-        "word_weight": (int, float)}
+        "word_weight": (int, float), "vector_weight": (int, float)}
     for name, kind in expected.items():
         if not isinstance(params[name], kind):
             raise ModelError(f"{path}: feature parameter {name}={params[name]!r} is of wrong type")
@@ -205,7 +222,13 @@ def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Mo
         raise ModelError(f"{path}: unknown term weighting tf={params['tf']!r} (this library "
                          f"knows {', '.join(TERM_WEIGHTINGS)}); update the library or retrain")
     _check_textnorm(path, manifest, allow_textnorm_mismatch)
-    return Model(HashedFeaturizer(**params), labels, weights, bias, calibration, manifest)
+    present = [name for name in VECTOR_ARRAYS if name in arrays]
+    if present and len(present) != len(VECTOR_ARRAYS):
+        raise ModelError(f"{path}: word vectors incomplete (has only {', '.join(present)})")
+    vectors = (WordVectors.from_arrays(arrays["vector_keys"], arrays["vectors"], str(path))
+               if present else None)
+    return Model(HashedFeaturizer(**params, vectors=vectors), labels, weights, bias, calibration,
+                 manifest)
 
 
 def _check_textnorm(path: str | Path, manifest: Mapping, allow_mismatch: bool) -> None:

@@ -31,12 +31,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
+from classifier.augment import counterfactuals
 from classifier.data import Row, rows_digest
 from classifier.errors import DataError
 from classifier.evaluation import binary_metrics
 from classifier.features import HashedFeaturizer
 from classifier.fingerprint import PROBES, textnorm_fingerprint
 from classifier.model import FEATURE_PARAMS, Model
+from classifier.word_vectors import load_word_vectors
 
 __all__ = ["TrainParams", "build_pipeline", "column_scale", "fit_weights", "nb_ratio",
            "train_from_rows"]
@@ -65,11 +67,16 @@ class TrainParams:
     nb: bool = False
     nb_alpha: float = 1.0
     nb_mix: float = 1.0  # with nb: share of the NB-LR weights, the rest from a plain fit
+    vectors: str | None = None  # a word-vector table (directory), see classifier.word_vectors
+    vector_weight: float = 1.0
+    identity_swap: bool = False  # fit also on copies with the groups named swapped
 
 
 def build_pipeline(params: TrainParams) -> Pipeline:
     """Features and classifier as one scikit-learn Pipeline, for one label."""
-    featurizer = HashedFeaturizer(**{p: getattr(params, p) for p in FEATURE_PARAMS})
+    vectors = load_word_vectors(params.vectors) if params.vectors else None
+    featurizer = HashedFeaturizer(**{p: getattr(params, p) for p in FEATURE_PARAMS},
+                                  vectors=vectors)
     classifier = LogisticRegression(C=params.C, solver="liblinear", max_iter=params.max_iter,
                                     random_state=params.seed)
     return Pipeline([("features", featurizer), ("classifier", classifier)])
@@ -197,6 +204,13 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
     # The fit sees scaled columns (IDF, naive-Bayes ratios); multiplying the learnt weights
     # by the same factors gives weights for the raw columns, so serving needs no table.
     idf = _idf(matrix, featurizer.n_bits) if params.idf else None
+    # Counterfactual copies (classifier.augment) join the fit, never the calibration rows.
+    copy_of, copies = counterfactuals([t for t, _ in rows], params.seed) if params.identity_swap \
+        else ([], [])
+    if copies:
+        say(f"identity swap: {len(copies):,} counterfactual copies")
+    copy_of_arr = np.array(copy_of, dtype=np.int64)
+    copy_matrix = featurizer.transform(copies) if copies else None
 
     n_features = featurizer.n_features
     w_all = np.zeros((len(labels), n_features), dtype=params.weight_dtype)
@@ -214,7 +228,15 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
         fit_idx, cal_idx = _split(len(y), y, params)
         say(f"{label}: fitting on {len(fit_idx):,} rows ({int(y[fit_idx].sum()):,} positive), "
             f"calibrating on {len(cal_idx):,}")
-        learnt, bias[i] = fit_weights(x[fit_idx], y[fit_idx], sw[fit_idx], params,
+        x_fit, y_fit, sw_fit = x[fit_idx], y[fit_idx], sw[fit_idx]
+        if copy_matrix is not None:
+            fit_rows = np.flatnonzero(have)[fit_idx]
+            chosen = np.flatnonzero(np.isin(copy_of_arr, fit_rows))
+            originals = copy_of_arr[chosen]
+            x_fit = sp.vstack([x_fit, copy_matrix[chosen]]).tocsr()
+            y_fit = np.concatenate([y_fit, [rows[j][1][label] for j in originals]])
+            sw_fit = np.concatenate([sw_fit, weight_arr[originals]])
+        learnt, bias[i] = fit_weights(x_fit, y_fit.astype(np.int64), sw_fit, params,
                                       featurizer.n_bits, idf)
         w_all[i] = learnt.astype(params.weight_dtype)
         margins = np.asarray(x[cal_idx] @ w_all[i].astype(np.float32)).ravel() + bias[i]

@@ -75,3 +75,25 @@ def test_train_records_feature_options_and_fingerprint(tiny_csv, tmp_path):
     assert manifest["features"]["word_weight"] == 1.0
     assert manifest["training"]["C"] == 2.0
     assert len(manifest["textnorm"]["fingerprint"]) == 64
+
+
+def test_train_with_vectors_identity_swap_and_a_clear_error_for_a_bad_table(tiny_csv, tmp_path):
+    from classifier.word_vectors import save_word_vectors
+
+    from .test_word_vectors import synthetic_table
+
+    table = save_word_vectors(tmp_path / "vectors", synthetic_table(), {"teacher": "synthetic"})
+    out = tmp_path / "m"
+    result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--out", str(out),
+                                        "--n-bits", "16", "--vectors", str(table),
+                                        "--vector-weight", "2", "--identity-swap"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["features"]["vector_weight"] == 2.0
+    assert manifest["training"]["identity_swap"] is True
+    assert "vectors.npy" in manifest["files"]
+
+    result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--out",
+                                        str(tmp_path / "m2"), "--vectors", str(out)])
+    assert result.exit_code == 2
+    assert "not a word-vector table" in result.output

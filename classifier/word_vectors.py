@@ -1,0 +1,87 @@
+"""Word vectors: a fixed table of short semantic vectors for words, keyed by a hash.
+
+A linear model over n-grams learns a weight for each n-gram it saw in training and knows
+nothing of the words it did not see, nor that ``vermin`` and ``cockroaches`` are used
+alike.  The word vectors give it that: each word of the normalised text that is in the
+table contributes its vector, and the mean of them is a small dense block of features.
+Words that mean much the same have vectors that point the same way, so what the regression
+learns for one carries over to the others.
+
+The table is distilled once from a sentence-embedding model (see
+``scripts/build_word_vectors.py``): every word of a vocabulary is embedded alone, the
+embeddings are reduced by PCA and weighted down for very frequent words.  It holds no text:
+a word is found by the CRC32 of its UTF-8 bytes (the same key the featuriser already
+computes for its hashed word features), and the table stores only these keys and the
+vectors.  Serving needs numpy only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from classifier.artifact import load_artifact, save_artifact
+from classifier.errors import ModelError
+
+__all__ = ["WordVectors", "load_word_vectors", "save_word_vectors"]
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class WordVectors:
+    """``keys`` (sorted, unique uint32 CRC32 of words) and one row of ``vectors`` per key."""
+
+    keys: np.ndarray
+    vectors: np.ndarray
+
+    @classmethod
+    def from_arrays(cls, keys: np.ndarray, vectors: np.ndarray, where: str = "") -> WordVectors:
+        """Check the arrays (shape, order, finiteness) and build the table; ModelError if bad."""
+        prefix = f"{where}: " if where else ""
+        if keys.ndim != 1 or keys.dtype.kind not in "ui" or vectors.ndim != 2:
+            raise ModelError(f"{prefix}word vector keys must be integers and vectors a matrix")
+        if len(keys) != len(vectors) or not len(keys) or not 1 <= vectors.shape[1] <= 1024:
+            raise ModelError(f"{prefix}word vectors: {len(keys)} keys for {vectors.shape} vectors")
+        if vectors.dtype.kind != "f" or not np.all(np.isfinite(vectors)):
+            raise ModelError(f"{prefix}word vectors must hold finite floats")
+        keys = keys.astype(np.int64)
+        if keys.min() < 0 or keys.max() >= 1 << 32 or np.any(np.diff(keys) <= 0):
+            raise ModelError(f"{prefix}word vector keys must be sorted, unique 32-bit values")
+        return cls(keys=keys, vectors=np.ascontiguousarray(vectors, dtype=np.float32))
+
+    @property
+    def dim(self) -> int:
+        """Length of each vector."""
+        return int(self.vectors.shape[1])
+
+    @cached_property
+    def _row_of(self) -> dict[int, int]:
+        return {int(key): row for row, key in enumerate(self.keys)}
+
+    def rows(self, word_keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """For the CRC32 keys of a text's words: which are in the table, and their rows."""
+        row_of = self._row_of
+        found = [(i, row_of[k]) for i, k in enumerate(word_keys) if k in row_of]
+        if not found:
+            return _NONE, _NONE
+        positions, rows = zip(*found, strict=True)
+        return np.array(positions), np.array(rows)
+
+def save_word_vectors(directory: str | Path, table: WordVectors, manifest: dict) -> Path:
+    """Write a table as an artifact directory (``vector_keys``, ``vectors`` as float16)."""
+    arrays: dict[str, np.ndarray] = {"vector_keys": table.keys.astype(np.uint32),
+                                     "vectors": table.vectors.astype(np.float16)}
+    return save_artifact(directory, arrays, {"kind": "word_vectors", **manifest})
+
+
+def load_word_vectors(directory: str | Path) -> WordVectors:
+    """Read a table written by :func:`save_word_vectors`; ModelError saying what is wrong."""
+    arrays, manifest = load_artifact(directory)
+    if manifest.get("kind") != "word_vectors" or set(arrays) != {"vector_keys", "vectors"}:
+        raise ModelError(f"{directory}: not a word-vector table")
+    return WordVectors.from_arrays(arrays["vector_keys"], arrays["vectors"], str(directory))
