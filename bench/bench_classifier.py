@@ -16,7 +16,7 @@ keeps back a seeded 15% of the default recipe's *training* rows (not the project
 examples), fits the abuse model on the rest for every combination in the grid (a JSON
 object of ``TrainParams`` field -> list of values) and prints the validation ROC AUC per
 source and their mean.  With ``--news-val FILE`` (a CSV or JSONL of labelled comments
-that training does not read, such as ``data/news_examples_draft.csv``) it also prints the
+that training does not read, such as ``data/news_validation.csv``) it also prints the
 ROC AUC on those rows (``news``) and ``score``, the average of ``mean`` and ``news``: the
 criterion when news-like text that no training source resembles should count as much as the
 training sources together.
@@ -152,10 +152,12 @@ SELECT_SEED = 777
 SELECT_SHARE = 0.15
 
 
-def select(data_dir: Path, grid: dict[str, list], news: Path | None = None) -> list[dict]:
+def select(data_dir: Path, grid: dict[str, list], news: Path | None = None,
+           examples: dict | None = None) -> list[dict]:
     """Validation ROC AUC of the abuse model per setting, on rows carved out of training.
 
-    ``news``: a labelled file that training does not read, validated on as well.
+    ``news``: a labelled file that training does not read, validated on as well;
+    ``examples``: ``training_rows`` arguments for the project's examples.
     """
     from sklearn.metrics import roc_auc_score
 
@@ -165,7 +167,7 @@ def select(data_dir: Path, grid: dict[str, list], news: Path | None = None) -> l
     news_texts = [t for t, _ in news_rows]
     news_y = np.array([found["abuse"] for _, found in news_rows])
 
-    rows, weights, described = recipe.training_rows(data_dir)
+    rows, weights, described = recipe.training_rows(data_dir, **(examples or {}))
     sources = [d.split(":")[0] for d in described]
     counts = [int(d.split(": ")[1].split()[0]) for d in described]
     origin = np.repeat(np.arange(len(sources)), counts)
@@ -173,10 +175,9 @@ def select(data_dir: Path, grid: dict[str, list], news: Path | None = None) -> l
     texts = [rows[i][0] for i in keep]
     y = np.array([rows[i][1]["abuse"] for i in keep])
     w, src = np.asarray(weights)[keep], origin[keep]
-    examples = sources.index(recipe.EXAMPLES_PATH.name)
-    val = np.array([
+    val = np.array([  # the public sets come first; the project's examples are never validated on
         zlib.crc32(f"val{SELECT_SEED}:{t}".encode("utf-8", "surrogatepass")) % 10_000
-        < SELECT_SHARE * 10_000 for t in texts]) & (src != examples)
+        < SELECT_SHARE * 10_000 for t in texts]) & (src < len(recipe.SOURCES))
     print(f"fitting on {(~val).sum():,} training rows, validating on {val.sum():,}")
     out, matrices = [], {}
     feature_keys = [k for k in grid
@@ -227,7 +228,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--news-val", default=None, metavar="FILE",
                         help="With --select: also validate on this file, which training "
                              "does not read.")
+    parser.add_argument("--examples", action="append", default=None, metavar="FILE",
+                        help="The project's example files for --select and the reference "
+                             "(repeatable; default: data/news_examples.csv).")
+    parser.add_argument("--examples-weight", type=float, default=recipe.EXAMPLES_WEIGHT)
     args = parser.parse_args(argv)
+    examples = {"examples": args.examples or recipe.EXAMPLES_PATH,
+                "examples_weight": args.examples_weight}
     try:
         data_dir = recipe.check_data_dir(args.data_dir)
     except DataError as exc:
@@ -236,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.select:
         news = Path(args.news_val) if args.news_val else None
         try:
-            results = select(data_dir, json.loads(args.select), news)
+            results = select(data_dir, json.loads(args.select), news, examples)
         except DataError as exc:  # e.g. an unreadable --news-val file
             print(f"bench_classifier: {exc}", file=sys.stderr)
             return 2
@@ -258,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"peer {factory.__name__} unavailable: {type(exc).__name__}: {exc}")
     if not args.skip_reference:
         print("training the reference model on our training rows (takes a few minutes)...")
-        rows, weights, _ = recipe.training_rows(data_dir)
+        rows, weights, _ = recipe.training_rows(data_dir, **examples)
         start = time.perf_counter()
         systems.append(reference(rows, weights))
         print(f"  trained in {time.perf_counter() - start:.0f} s")

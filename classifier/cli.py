@@ -51,8 +51,12 @@ def model() -> None:
               help="Add the default recipe: the public sets in --data-dir plus the examples.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Folder of the public sets (default: ../shared/data next to the repo).")
-@click.option("--examples", type=click.Path(dir_okay=False), default=None,
-              help="Project-written examples for --public-data (default: data/news_examples.csv).")
+@click.option("--examples", multiple=True, type=click.Path(dir_okay=False),
+              help="Project-written examples for --public-data (repeatable; default: "
+                   "data/news_examples.csv).")
+@click.option("--examples-weight", default=None, type=float,
+              help="Weight of each example row for --public-data (default: the recipe's, "
+                   "classifier.recipe.EXAMPLES_WEIGHT).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory to write the model artifact to.")
 @click.option("--n-bits", default=TrainParams.n_bits, show_default=True,
@@ -84,9 +88,9 @@ def model() -> None:
                    "for another (counterfactual augmentation), so a group's name alone does "
                    "not decide the score.")
 @click.option("--seed", default=TrainParams.seed, show_default=True)
-def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits, char_max,
-          word_weight, tf, c_value, idf, nb, nb_mix, vectors_dir, vector_weight, identity_swap,
-          seed):
+def train(data_files, label_as, public_data, data_dir, examples, examples_weight, out_dir,
+          n_bits, char_max, word_weight, tf, c_value, idf, nb, nb_mix, vectors_dir,
+          vector_weight, identity_swap, seed):
     """Train a model and write it as an artifact directory."""
     from classifier import recipe
 
@@ -94,8 +98,9 @@ def train(data_files, label_as, public_data, data_dir, examples, out_dir, n_bits
     try:
         if public_data or data_dir:
             click.echo("reading the public data sets and the project's examples")
-            examples = examples or recipe.EXAMPLES_PATH
-            rows, weights, sources = recipe.training_rows(data_dir, examples)
+            rows, weights, sources = recipe.training_rows(
+                data_dir, examples or recipe.EXAMPLES_PATH,
+                recipe.EXAMPLES_WEIGHT if examples_weight is None else examples_weight)
             for line in sources:
                 click.echo(f"  {line}")
         for file in data_files:

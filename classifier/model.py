@@ -98,21 +98,23 @@ class Model:
         raw = self.manifest.get("thresholds", {})
         return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in raw.items()})
 
-    def _contributions(self, feats: TextFeatures) -> tuple[np.ndarray, ...]:
-        """Per label, what each character n-gram, word (or pair), signal and word vector adds."""
+    def _contributions(self, feats: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per label, what each character n-gram, word (or pair) and signal adds; a word's
+        share of the word-vector block is added to the word's own."""
         w = self._weights_t
         # take() is several times faster than fancy indexing for a scattered gather
         chars = (w.take(feats.char_index, axis=0) * feats.per_occurrence(feats.char_values)).T
         words = (w.take(feats.word_index, axis=0) * feats.per_occurrence(feats.word_values)).T
         dense = (w[self._dense_base:self._vector_base] * feats.dense[:, None]).T
-        if self._word_credit is None or not len(feats.vector_rows):
-            return chars, words, dense, np.zeros((len(self._labels), 0))
-        found = self._word_credit.take(feats.vector_rows, axis=0).T * feats.vector_scale
-        return chars, words, dense, found
+        if self._word_credit is not None and len(feats.vector_rows):
+            words[:, feats.vector_words] += (self._word_credit.take(feats.vector_rows, axis=0).T
+                                             * feats.vector_scale)
+        return chars, words, dense
 
     def margins(self, feats: TextFeatures) -> np.ndarray:
         """The linear model's raw output per label for one featurised text."""
-        return self._bias + sum(part.sum(axis=1) for part in self._contributions(feats))
+        chars, words, dense = self._contributions(feats)
+        return self._bias + chars.sum(axis=1) + words.sum(axis=1) + dense.sum(axis=1)
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from margins (works on one vector or a matrix of rows)."""
@@ -120,10 +122,10 @@ class Model:
         return _sigmoid(margins * a + b)
 
     def _explain(self, feats: TextFeatures, chars: np.ndarray, words: np.ndarray,
-                 dense: np.ndarray, found: np.ndarray) -> dict[str, list[tuple[str, float]]]:
-        """Credit each word with its own weight, half of each pair it is in, the character
-        n-grams centred on it and its word vector's share; then keep the words (and signals)
-        that add most."""
+                 dense: np.ndarray) -> dict[str, list[tuple[str, float]]]:
+        """Credit each word with its own weight (its word vector's share included), half of
+        each pair it is in and the character n-grams centred on it; then keep the words (and
+        signals) that add most."""
         n_labels = len(self._labels)
         n_words = len(feats.word_spans)
         slots = feats.words + DENSE_NAMES[:_EXPLAINED_DENSE]
@@ -146,7 +148,6 @@ class Model:
             n_pairs = pairs.shape[1]
             credit[:, :n_pairs] += pairs
             credit[:, 1: n_pairs + 1] += pairs
-            credit[:, feats.vector_words] += found  # positions are distinct
         credit[:, n_words:] = dense[:, :_EXPLAINED_DENSE]
         n_groups = len(names)
         flat = (groups + (np.arange(n_labels) * n_groups)[:, None]).ravel()
@@ -162,10 +163,11 @@ class Model:
     def score(self, text: str) -> ScoreResult:
         """Scores for one comment, with the terms that pushed each score up most."""
         feats = self.featurizer.features(text)
-        parts = self._contributions(feats)
-        probs = self.probabilities(self._bias + sum(part.sum(axis=1) for part in parts))
+        chars, words, dense = self._contributions(feats)
+        margins = self._bias + chars.sum(axis=1) + words.sum(axis=1) + dense.sum(axis=1)
+        probs = self.probabilities(margins)
         scores = {label: float(p) for label, p in zip(self._labels, probs, strict=True)}
-        return ScoreResult(scores=scores, terms=self._explain(feats, *parts))
+        return ScoreResult(scores=scores, terms=self._explain(feats, chars, words, dense))
 
     def score_batch(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Scores for many comments, without explanations."""

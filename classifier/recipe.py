@@ -9,6 +9,7 @@ order of the rows and is the same for the training command and the benchmark.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,9 +91,15 @@ def _holdout_of(file: str) -> float:
     return next((s.holdout for s in SOURCES if s.path == file), 0.0)
 
 
-def training_rows(data_dir: str | Path | None = None, examples: str | Path | None = EXAMPLES_PATH,
+def training_rows(data_dir: str | Path | None = None,
+                  examples: str | Path | Sequence[str | Path] | None = EXAMPLES_PATH,
+                  examples_weight: float = EXAMPLES_WEIGHT,
                   ) -> tuple[list[Row], list[float], list[str]]:
-    """Rows, weights and a description of each file, for training the default model."""
+    """Rows, weights and a description of each file, for training the default model.
+
+    ``examples``: the project-written example file(s), read in order after the public sets,
+    each row weighted ``examples_weight``.
+    """
     root = check_data_dir(data_dir)
     rows: list[Row] = []
     weights: list[float] = []
@@ -107,11 +114,12 @@ def training_rows(data_dir: str | Path | None = None, examples: str | Path | Non
         weights += [source.weight] * len(kept)
         described.append(f"{source.path} as {source.label}: {len(kept)} rows, "
                          f"weight {source.weight}, held out {source.holdout:.0%}")
-    if examples:
-        kept = read_rows(examples)
+    files = [examples] if isinstance(examples, str | Path) else list(examples or ())
+    for file in files:
+        kept = read_rows(file)
         rows += kept
-        weights += [EXAMPLES_WEIGHT] * len(kept)
-        described.append(f"{Path(examples).name}: {len(kept)} rows, weight {EXAMPLES_WEIGHT}")
+        weights += [examples_weight] * len(kept)
+        described.append(f"{Path(file).name}: {len(kept)} rows, weight {examples_weight}")
     return rows, weights, described
 
 

@@ -29,8 +29,6 @@ from classifier.errors import ModelError
 
 __all__ = ["WordVectors", "load_word_vectors", "save_word_vectors"]
 
-_NONE = np.zeros(0, dtype=np.int64)
-
 
 @dataclass(frozen=True, eq=False)
 class WordVectors:
@@ -65,12 +63,10 @@ class WordVectors:
 
     def rows(self, word_keys: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """For the CRC32 keys of a text's words: which are in the table, and their rows."""
-        row_of = self._row_of
-        found = [(i, row_of[k]) for i, k in enumerate(word_keys) if k in row_of]
-        if not found:
-            return _NONE, _NONE
-        positions, rows = zip(*found, strict=True)
-        return np.array(positions), np.array(rows)
+        get = self._row_of.get
+        rows = np.array([get(k, -1) for k in word_keys], dtype=np.int64)
+        found = np.flatnonzero(rows >= 0)
+        return found, rows[found]
 
 def save_word_vectors(directory: str | Path, table: WordVectors, manifest: dict) -> Path:
     """Write a table as an artifact directory (``vector_keys``, ``vectors`` as float16)."""

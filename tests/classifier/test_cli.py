@@ -97,3 +97,23 @@ def test_train_with_vectors_identity_swap_and_a_clear_error_for_a_bad_table(tiny
                                         str(tmp_path / "m2"), "--vectors", str(out)])
     assert result.exit_code == 2
     assert "not a word-vector table" in result.output
+
+
+def test_train_public_recipe_with_chosen_example_files_and_weight(tmp_path):
+    from .conftest import tiny_rows
+    from .test_recipe import _fake_data_dir
+
+    data_dir = _fake_data_dir(tmp_path / "data")
+    examples = tmp_path / "mine.csv"
+    with examples.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "abuse", "spam"])
+        rows = [[text, labels["abuse"], labels["spam"]] for text, labels in tiny_rows(60)]
+        writer.writerows(rows)
+    out = tmp_path / "m"
+    result = CliRunner().invoke(model, ["train", "--data-dir", str(data_dir), "--examples",
+                                        str(examples), "--examples-weight", "3", "--n-bits", "14",
+                                        "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    sources = json.loads((out / "manifest.json").read_text())["data"]["sources"]
+    assert sources[-1] == f"mine.csv: {len(rows)} rows, weight 3.0"

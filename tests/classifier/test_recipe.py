@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from classifier import DataError, recipe
+from classifier.data import read_rows
 
 REPO = Path(__file__).parents[2]
 
@@ -45,3 +46,28 @@ def test_bench_says_so_and_exits_non_zero_without_data(tmp_path):
          str(tmp_path / "absent")], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 2
     assert "public training data not found" in result.stderr
+
+
+def _fake_data_dir(root: Path) -> Path:
+    """Every public source as a two-row CSV, so the recipe reads without the shared data."""
+    for i, source in enumerate(recipe.SOURCES):
+        path = root / source.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"text,label\nsource {i} bad,1\nsource {i} fine,0\n", encoding="utf-8")
+    return root
+
+
+def test_example_files_are_read_in_order_with_their_weight(tmp_path):
+    data_dir = _fake_data_dir(tmp_path / "data")
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("text,abuse,spam\nfirst,1,0\n", encoding="utf-8")
+    second.write_text("text,abuse,spam\nsecond,0,1\nthird,0,0\n", encoding="utf-8")
+    rows, weights, described = recipe.training_rows(data_dir, [first, second], 7.5)
+    public = len(rows) - 3
+    assert [text for text, _ in rows[-3:]] == ["first", "second", "third"]
+    assert weights[-3:] == [7.5] * 3
+    assert described[-2:] == ["a.csv: 1 rows, weight 7.5", "b.csv: 2 rows, weight 7.5"]
+    # the default: the project's examples file at the recipe's weight
+    rows, weights, _ = recipe.training_rows(data_dir)
+    assert weights[-1] == recipe.EXAMPLES_WEIGHT
+    assert len(rows) == public + len(read_rows(recipe.EXAMPLES_PATH))
