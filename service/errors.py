@@ -36,6 +36,17 @@ class ProblemSchema(ma.Schema):
         values=ma.fields.List(ma.fields.String()),
         metadata={"description": "Per-field messages, for validation problems"},
     )
+    # Extension members of conflicts (409), so that a client can show what happened instead.
+    current_status = ma.fields.String(
+        metadata={"description": "Conflicts: the comment's status now"})
+    decided_by = ma.fields.String(
+        allow_none=True, metadata={"description": "Conflicts: who decided the comment"})
+    decided_at = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "Conflicts: when it was decided"})
+    claimed_by = ma.fields.String(
+        metadata={"description": "Conflicts: who holds the claim on the comment"})
+    claim_expires_at = ma.fields.DateTime(
+        metadata={"description": "Conflicts: when that claim runs out"})
 
 
 class ApiError(Exception):

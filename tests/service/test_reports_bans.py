@@ -168,3 +168,23 @@ def test_stats(client: FlaskClient, site_key: str, moderator_key: str) -> None:
     (row,) = stats["decisions_per_moderator_per_day"]
     assert row["approve"] == 1 and row["actor"].startswith("test moderator#")
     assert stats["decided"] == 1 and stats["median_seconds_to_decision"] >= 0
+
+
+def test_conflict_bodies_carry_only_documented_members(client: FlaskClient, site_key: str,
+                                                       moderator_key: str) -> None:
+    """A 409 says what the comment's state is now, in members the API document describes
+    (clients generated from it reject undocumented ones)."""
+    spec = client.get("/openapi.json").get_json()
+    documented = set(spec["components"]["schemas"]["Problem"]["properties"])
+    held = hold(client, site_key)["id"]
+    reported = report(client, site_key, held)
+    assert reported.status_code == 409
+    assert reported.get_json()["current_status"] == "pending"
+    assert set(reported.get_json()) <= documented
+
+    assert decide(client, moderator_key, held, "approve").status_code == 200
+    again = decide(client, moderator_key, held, "reject", reason="Insult")
+    assert again.status_code == 409
+    body = again.get_json()
+    assert body["current_status"] == "published" and body["decided_at"]
+    assert set(body) <= documented
