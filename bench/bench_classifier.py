@@ -46,7 +46,7 @@ from classifier import DEFAULT_MODEL_PATH, load_model, recipe  # noqa: E402
 from classifier.augment import counterfactuals  # noqa: E402
 from classifier.errors import DataError  # noqa: E402
 from classifier.evaluation import binary_metrics  # noqa: E402
-from classifier.training import TrainParams, build_pipeline, fit_weights  # noqa: E402
+from classifier.training import TrainParams, build_pipeline, fit_weights, idf_factors  # noqa: E402
 
 Batch = Callable[[Sequence[str]], dict[str, np.ndarray]]
 Single = Callable[[str], object]
@@ -198,8 +198,10 @@ def select(data_dir: Path, grid: dict[str, list], news: Path | None = None,
             featurizer = build_pipeline(params).named_steps["features"]
             x_fit = sp.vstack([x_fit, featurizer.transform(copies)]).tocsr()
             y_fit, w_fit = np.concatenate([y_fit, y_fit[of]]), np.concatenate([w_fit, w_fit[of]])
-        # fitted as in training (IDF, naive-Bayes ratios, the NB mix), on the fit rows only
-        learnt, _ = fit_weights(x_fit, y_fit, w_fit, params, params.n_bits)
+        # fitted as in training (IDF over all rows, copies excluded; naive-Bayes ratios and
+        # the NB mix on the fit rows only)
+        idf = idf_factors(x, params.n_bits) if params.idf else None
+        learnt, _ = fit_weights(x_fit, y_fit, w_fit, params, params.n_bits, idf)
         stored = learnt.astype(params.weight_dtype).astype(np.float32)
         margins = np.asarray(x[val] @ stored).ravel()
         per = {sources[s].split("/")[0]: float(roc_auc_score(y[val][src[val] == s],
@@ -233,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(repeatable; default: data/news_examples.csv).")
     parser.add_argument("--examples-weight", type=float, default=recipe.EXAMPLES_WEIGHT)
     args = parser.parse_args(argv)
+    if not args.examples_weight >= 0:
+        parser.error("--examples-weight must be 0 or more")
     examples = {"examples": args.examples or recipe.EXAMPLES_PATH,
                 "examples_weight": args.examples_weight}
     try:

@@ -11,9 +11,10 @@ label.  The name of a group then tells the model nothing, and it must learn from
 said about the group.
 
 Only neutral names of groups are swapped, never slurs (which are abusive whoever they aim
-at), and only words that name a group whatever the context: "black" and "white" only with
+at), and only words that name people whatever the context: "black" and "white" only with
 "people", since "black car" names no one; not "man", "men" or "boys", which are more often
-"oh man" or "the boys in blue" than a group.
+"oh man" or "the boys in blue" than a group.  A substitute is never a group the text
+already names, nor one chosen for another group in it, so two groups stay two.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from collections.abc import Sequence
 
 __all__ = ["IDENTITY_GROUPS", "counterfactuals", "swap_identities"]
 
-# Each tuple: names of groups that can stand in for each other in a sentence.
+# Each tuple: names of groups that can stand in for each other in a sentence.  Each name is
+# in one tuple only, and none names anything but people whatever the context ("Indian
+# Ocean", "telephone poles", "polish your shoes", "disabled the alarm" and "trans fats" do
+# not, so those words are left out).
 IDENTITY_GROUPS: tuple[tuple[str, ...], ...] = (
     (  # people, plural
         "muslims", "christians", "jews", "hindus", "sikhs", "buddhists", "atheists",
@@ -32,19 +36,16 @@ IDENTITY_GROUPS: tuple[tuple[str, ...], ...] = (
         "foreigners", "asylum seekers", "women", "girls", "gays", "lesbians",
         "gay people", "trans people", "transgender people", "black people", "white people",
         "asian people", "asians", "africans", "arabs", "mexicans", "americans", "europeans",
-        "indians", "pakistanis", "poles", "latinos", "hispanics", "chinese people",
+        "indians", "pakistanis", "latinos", "hispanics", "chinese people",
         "disabled people", "deaf people", "old people", "young people", "feminists",
         "liberals", "conservatives",
     ),
     (  # adjective before a noun or after "is/are"
-        "muslim", "christian", "jewish", "hindu", "sikh", "buddhist", "atheist", "catholic",
-        "gay", "lesbian", "bisexual", "trans", "transgender", "asian", "african", "arab",
-        "mexican", "american", "european", "chinese", "indian", "pakistani", "polish",
-        "latino", "hispanic", "disabled", "deaf", "immigrant", "female",
+        "muslim", "christian", "jewish", "hindu", "sikh", "buddhist", "catholic", "gay",
+        "lesbian", "bisexual", "transgender", "atheist", "latino", "hispanic", "female",
     ),
     (  # a person, singular
-        "woman", "girl", "jew", "immigrant", "refugee", "migrant", "foreigner",
-        "feminist", "lesbian", "atheist",
+        "woman", "girl", "jew", "immigrant", "refugee", "migrant", "foreigner", "feminist",
     ),
 )
 
@@ -67,17 +68,19 @@ def _same_case(template: str, word: str) -> str:
 def swap_identities(text: str, rng: random.Random) -> str | None:
     """``text`` with every group it names replaced by another of the same kind, or None
     when it names none.  The same group is replaced by the same substitute throughout."""
+    named = {" ".join(m.group().lower().split()) for m in _PATTERN.finditer(text)}
+    if not named:
+        return None
     chosen: dict[str, str] = {}
+    for found in sorted(named):  # sorted: the same text and seed give the same copy
+        taken = named | set(chosen.values())
+        others = [n for n in IDENTITY_GROUPS[_KIND_OF[found]] if n not in taken]
+        chosen[found] = rng.choice(others)
 
     def replace(match: re.Match) -> str:
-        found = " ".join(match.group().lower().split())
-        if found not in chosen:
-            others = [n for n in IDENTITY_GROUPS[_KIND_OF[found]] if n != found]
-            chosen[found] = rng.choice(others)
-        return _same_case(match.group(), chosen[found])
+        return _same_case(match.group(), chosen[" ".join(match.group().lower().split())])
 
-    swapped = _PATTERN.sub(replace, text)
-    return swapped if chosen else None
+    return _PATTERN.sub(replace, text)
 
 
 def counterfactuals(texts: Sequence[str], seed: int) -> tuple[list[int], list[str]]:

@@ -54,7 +54,7 @@ def model() -> None:
 @click.option("--examples", multiple=True, type=click.Path(dir_okay=False),
               help="Project-written examples for --public-data (repeatable; default: "
                    "data/news_examples.csv).")
-@click.option("--examples-weight", default=None, type=float,
+@click.option("--examples-weight", default=None, type=click.FloatRange(min=0),
               help="Weight of each example row for --public-data (default: the recipe's, "
                    "classifier.recipe.EXAMPLES_WEIGHT).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
@@ -81,6 +81,7 @@ def model() -> None:
               help="Word-vector table to add as features (data/word_vectors, built by "
                    "scripts/build_word_vectors.py).")
 @click.option("--vector-weight", default=TrainParams.vector_weight, show_default=True,
+              type=click.FloatRange(0, 1000),
               help="With --vectors: weight of the word-vector block.")
 @click.option("--identity-swap/--no-identity-swap", default=TrainParams.identity_swap,
               show_default=True,
@@ -95,6 +96,10 @@ def train(data_files, label_as, public_data, data_dir, examples, examples_weight
     from classifier import recipe
 
     rows, weights, sources = [], [], []
+    if (examples or examples_weight is not None) and not (public_data or data_dir):
+        click.echo("error: --examples and --examples-weight go with --public-data (or "
+                   "--data-dir); add your own files with --data", err=True)
+        sys.exit(2)
     try:
         if public_data or data_dir:
             click.echo("reading the public data sets and the project's examples")

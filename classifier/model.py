@@ -8,6 +8,7 @@ it re-featurises the text and credits each word with the weights of the n-grams 
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ FEATURE_PARAMS = ("n_bits", "char_min", "char_max", "word_bigrams", "max_chars",
 # Feature parameters added after format version 2 was defined, with the value that every
 # artifact written before them used.
 _FEATURE_DEFAULTS = {"tf": "count", "vector_weight": 1.0}
+# A block weight beyond this is no model anyone trained; refused so scores cannot overflow.
+MAX_BLOCK_WEIGHT = 1000.0
 # Arrays of the optional word-vector table (classifier.word_vectors) in an artifact.
 VECTOR_ARRAYS = ("vector_keys", "vectors")
 TOP_TERMS = 5
@@ -78,8 +81,12 @@ class Model:
         # vector times the block's weights (then divided by the number of words found).
         self._word_credit = None
         if featurizer.vectors is not None:
-            self._word_credit = np.ascontiguousarray(
-                featurizer.vectors.vectors @ self._weights_t[self._vector_base:])
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._word_credit = np.ascontiguousarray(
+                    featurizer.vectors.vectors @ self._weights_t[self._vector_base:])
+            if not np.all(np.isfinite(self._word_credit)):
+                raise ModelError("word vectors times their weights overflow; the artifact is "
+                                 "damaged or was not made by training")
         self.manifest = dict(manifest)
 
     @property
@@ -218,8 +225,13 @@ def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Mo
         "char_min": int, "char_max": int, "max_chars": int, "word_bigrams": bool,
         "word_weight": (int, float), "vector_weight": (int, float)}
     for name, kind in expected.items():
-        if not isinstance(params[name], kind):
+        value = params[name]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             raise ModelError(f"{path}: feature parameter {name}={params[name]!r} is of wrong type")
+    for name in ("word_weight", "vector_weight"):
+        if not math.isfinite(params[name]) or not 0 <= params[name] <= MAX_BLOCK_WEIGHT:
+            raise ModelError(f"{path}: feature parameter {name}={params[name]!r} must be "
+                             f"between 0 and {MAX_BLOCK_WEIGHT}")
     if params["tf"] not in TERM_WEIGHTINGS:
         raise ModelError(f"{path}: unknown term weighting tf={params['tf']!r} (this library "
                          f"knows {', '.join(TERM_WEIGHTINGS)}); update the library or retrain")

@@ -114,7 +114,10 @@ def training_rows(data_dir: str | Path | None = None,
         weights += [source.weight] * len(kept)
         described.append(f"{source.path} as {source.label}: {len(kept)} rows, "
                          f"weight {source.weight}, held out {source.holdout:.0%}")
-    files = [examples] if isinstance(examples, str | Path) else list(examples or ())
+    if isinstance(examples, str | Path):
+        files = [examples] if str(examples) else []  # "" means none, as None does
+    else:
+        files = list(examples or ())
     for file in files:
         kept = read_rows(file)
         rows += kept

@@ -40,8 +40,8 @@ from classifier.fingerprint import PROBES, textnorm_fingerprint
 from classifier.model import FEATURE_PARAMS, Model
 from classifier.word_vectors import load_word_vectors
 
-__all__ = ["TrainParams", "build_pipeline", "column_scale", "fit_weights", "nb_ratio",
-           "train_from_rows"]
+__all__ = ["TrainParams", "build_pipeline", "column_scale", "fit_weights", "idf_factors",
+           "nb_ratio", "train_from_rows"]
 
 Progress = Callable[[str], None]
 
@@ -96,7 +96,7 @@ def _platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 
 
-def _idf(matrix: sp.csr_matrix, n_bits: int) -> np.ndarray:
+def idf_factors(matrix: sp.csr_matrix, n_bits: int) -> np.ndarray:
     """Smoothed inverse document frequency of each hashed column (1 for the signals)."""
     df = np.bincount(matrix.indices, minlength=matrix.shape[1])
     idf = np.log((1 + matrix.shape[0]) / (1 + df)) + 1.0
@@ -134,7 +134,7 @@ def column_scale(matrix: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray
     """
     scale = np.ones(matrix.shape[1])
     if params.idf:
-        scale *= _idf(matrix, n_bits) if idf is None else idf
+        scale *= idf_factors(matrix, n_bits) if idf is None else idf
     if params.nb:
         scale *= nb_ratio(matrix, y, sample_weight, n_bits, params.nb_alpha)
     return scale
@@ -196,6 +196,8 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
 
     if not 0.0 <= params.nb_mix <= 1.0:
         raise DataError(f"nb_mix must be between 0 and 1, not {params.nb_mix}")
+    if not 0.0 <= params.vector_weight <= 1000.0:  # also refuses NaN
+        raise DataError(f"vector_weight must be between 0 and 1000, not {params.vector_weight}")
     featurizer = build_pipeline(params).named_steps["features"]
     # Recorded before featurising: the fingerprint of the textnorm the weights are learnt on.
     fingerprint = {"fingerprint": textnorm_fingerprint(), "probes": len(PROBES)}
@@ -203,7 +205,7 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
     matrix = featurizer.transform([text for text, _ in rows])
     # The fit sees scaled columns (IDF, naive-Bayes ratios); multiplying the learnt weights
     # by the same factors gives weights for the raw columns, so serving needs no table.
-    idf = _idf(matrix, featurizer.n_bits) if params.idf else None
+    idf = idf_factors(matrix, featurizer.n_bits) if params.idf else None
     # Counterfactual copies (classifier.augment) join the fit, never the calibration rows.
     copy_of, copies = counterfactuals([t for t, _ in rows], params.seed) if params.identity_swap \
         else ([], [])

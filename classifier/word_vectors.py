@@ -29,6 +29,9 @@ from classifier.errors import ModelError
 
 __all__ = ["WordVectors", "load_word_vectors", "save_word_vectors"]
 
+# Distilled vectors are about unit length; anything far larger is a damaged or crafted table.
+MAX_ABS = 1000.0
+
 
 @dataclass(frozen=True, eq=False)
 class WordVectors:
@@ -45,12 +48,17 @@ class WordVectors:
             raise ModelError(f"{prefix}word vector keys must be integers and vectors a matrix")
         if len(keys) != len(vectors) or not len(keys) or not 1 <= vectors.shape[1] <= 1024:
             raise ModelError(f"{prefix}word vectors: {len(keys)} keys for {vectors.shape} vectors")
-        if vectors.dtype.kind != "f" or not np.all(np.isfinite(vectors)):
-            raise ModelError(f"{prefix}word vectors must hold finite floats")
+        if vectors.dtype.kind != "f":
+            raise ModelError(f"{prefix}word vectors must hold floats")
+        with np.errstate(over="ignore"):
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not np.all(np.isfinite(vectors)) or np.abs(vectors).max() > MAX_ABS:
+            raise ModelError(f"{prefix}word vectors must hold finite floats of at most {MAX_ABS:g}"
+                             " in size")
         keys = keys.astype(np.int64)
         if keys.min() < 0 or keys.max() >= 1 << 32 or np.any(np.diff(keys) <= 0):
             raise ModelError(f"{prefix}word vector keys must be sorted, unique 32-bit values")
-        return cls(keys=keys, vectors=np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(keys=keys, vectors=vectors)
 
     @property
     def dim(self) -> int:

@@ -114,6 +114,15 @@ def moderator_key(app: Flask) -> str:
 
 
 @pytest.fixture
+def second_moderator(app: Flask) -> str:
+    from service.keys import create_key
+    from service.models import Role
+
+    with app.app_context():
+        return create_key(Role.MODERATOR, label="Second").secret
+
+
+@pytest.fixture
 def admin_key(app: Flask) -> str:
     return _make_key(app, "admin", None)
 

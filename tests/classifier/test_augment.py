@@ -23,11 +23,20 @@ def test_groups_are_swapped_consistently_and_in_the_same_case():
 def test_only_names_of_groups_are_swapped():
     rng = random.Random(0)
     for text in ("a black car and a white van", "oh man, the boys in blue", "what an idiot",
-                 "Muslimsville is a town"):
+                 "Muslimsville is a town", "telephone poles", "polish your shoes",
+                 "I disabled the alarm", "trans fats in the Indian Ocean"):
         assert swap_identities(text, rng) is None, text
     swapped = swap_identities("I hate black people, you idiot", rng)
     assert swapped is not None and swapped.endswith(", you idiot")
     assert "black people" not in swapped
+
+
+def test_two_groups_stay_two_different_groups():
+    for seed in range(30):
+        swapped = swap_identities("muslims and christians", random.Random(seed))
+        assert swapped is not None
+        first, second = swapped.split(" and ")
+        assert first != second and {first, second}.isdisjoint({"muslims", "christians"})
 
 
 def test_counterfactuals_are_seeded():

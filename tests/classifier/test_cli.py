@@ -117,3 +117,13 @@ def test_train_public_recipe_with_chosen_example_files_and_weight(tmp_path):
     assert result.exit_code == 0, result.output
     sources = json.loads((out / "manifest.json").read_text())["data"]["sources"]
     assert sources[-1] == f"mine.csv: {len(rows)} rows, weight 3.0"
+
+
+def test_examples_options_without_the_public_recipe_are_refused(tiny_csv, tmp_path):
+    result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--examples",
+                                        str(tiny_csv), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "--examples and --examples-weight go with --public-data" in result.output
+    result = CliRunner().invoke(model, ["train", "--data-dir", str(tmp_path), "--examples-weight",
+                                        "-1", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2 and "examples-weight" in result.output

@@ -127,3 +127,37 @@ def test_a_model_is_not_a_word_vector_table(tiny_model, table_dir, tmp_path):
     assert load_word_vectors(table_dir).dim == DIM
     with pytest.raises(ModelError, match="not a word-vector table"):
         load_word_vectors(tiny_model.save(tmp_path / "m"))
+
+
+def _resave_manifest(path, change):
+    manifest = json.loads((path / "manifest.json").read_text())
+    change(manifest)
+    (path / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e400, -1.0, True])
+def test_an_artifact_with_a_crafted_vector_weight_is_refused(vector_model, tmp_path, value):
+    path = vector_model.save(tmp_path / "m")
+    _resave_manifest(path, lambda m: m["features"].update(vector_weight=value))
+    with pytest.raises(ModelError, match="vector_weight"):
+        load_model(path)
+
+
+def test_an_artifact_with_huge_vectors_is_refused(vector_model, tmp_path):
+    import hashlib
+
+    path = vector_model.save(tmp_path / "m")
+    huge = np.full((len(synthetic_table().keys), DIM), 1e300)  # float64: inf as float32
+    np.save(path / "vectors.npy", huge, allow_pickle=False)
+    digest = hashlib.sha256((path / "vectors.npy").read_bytes()).hexdigest()
+    _resave_manifest(path, lambda m: m["files"].update({"vectors.npy": digest}))
+    with pytest.raises(ModelError, match="finite floats"):
+        load_model(path)
+
+
+def test_training_refuses_a_vector_weight_that_is_not_a_weight(table_dir):
+    from classifier import DataError
+
+    with pytest.raises(DataError, match="vector_weight"):
+        train_from_rows(tiny_rows(), params=replace(TINY_PARAMS, vectors=str(table_dir),
+                                                    vector_weight=float("nan")))

@@ -171,7 +171,8 @@ def test_stats(client: FlaskClient, site_key: str, moderator_key: str) -> None:
 
 
 def test_conflict_bodies_carry_only_documented_members(client: FlaskClient, site_key: str,
-                                                       moderator_key: str) -> None:
+                                                       moderator_key: str,
+                                                       second_moderator: str) -> None:
     """A 409 says what the comment's state is now, in members the API document describes
     (clients generated from it reject undocumented ones)."""
     spec = client.get("/openapi.json").get_json()
@@ -188,3 +189,16 @@ def test_conflict_bodies_carry_only_documented_members(client: FlaskClient, site
     body = again.get_json()
     assert body["current_status"] == "published" and body["decided_at"]
     assert set(body) <= documented
+
+    claimed = hold(client, site_key)["id"]
+    client.post(f"/v1/review/comments/{claimed}/claim", headers=auth(moderator_key))
+    taken = decide(client, second_moderator, claimed, "approve")
+    assert taken.status_code == 409
+    assert taken.get_json()["claimed_by"].startswith("test moderator#")
+    assert taken.get_json()["claim_expires_at"] and set(taken.get_json()) <= documented
+
+    never_held = post(client, site_key, GOOD).get_json()["id"]
+    not_queued = decide(client, moderator_key, never_held, "reject", reason="Insult")
+    assert not_queued.status_code == 409
+    assert not_queued.get_json()["decided_by"] is None
+    assert set(not_queued.get_json()) <= documented

@@ -12,15 +12,6 @@ from tests.conftest import auth
 from tests.service.test_review import hold, links, set_risk
 
 
-@pytest.fixture
-def second_moderator(app: Flask) -> str:
-    from service.keys import create_key
-    from service.models import Role
-
-    with app.app_context():
-        return create_key(Role.MODERATOR, label="Second").secret
-
-
 def decide(client: FlaskClient, key: str, comment_id: int, action: str, **extra: str):  # noqa: ANN201
     return client.post(f"/v1/review/comments/{comment_id}/decision",
                        json={"action": action, **extra}, headers=auth(key))
