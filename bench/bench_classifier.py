@@ -189,13 +189,12 @@ def select(data_dir: Path, grid: dict[str, list], news: Path | None = None,
         key = tuple(setting[k] for k in feature_keys)
         if key not in matrices:
             featurizer = build_pipeline(params).named_steps["features"]
-            matrices = {key: (featurizer.transform(texts),
+            matrices = {key: (featurizer, featurizer.transform(texts),
                               featurizer.transform(news_texts) if news_rows else None)}
-        x, x_news = matrices[key]
+        featurizer, x, x_news = matrices[key]
         x_fit, y_fit, w_fit = x[~val], y[~val], w[~val]
         if params.identity_swap:  # as in training: copies of the fit rows only
             of, copies = counterfactuals([texts[i] for i in np.flatnonzero(~val)], params.seed)
-            featurizer = build_pipeline(params).named_steps["features"]
             x_fit = sp.vstack([x_fit, featurizer.transform(copies)]).tocsr()
             y_fit, w_fit = np.concatenate([y_fit, y_fit[of]]), np.concatenate([w_fit, w_fit[of]])
         # fitted as in training (IDF over all rows, copies excluded; naive-Bayes ratios and

@@ -65,10 +65,15 @@ def _same_case(template: str, word: str) -> str:
     return word
 
 
+def _name_of(match: re.Match) -> str:
+    """The listed name a match stands for (case and runs of spaces aside)."""
+    return " ".join(match.group().lower().split())
+
+
 def swap_identities(text: str, rng: random.Random) -> str | None:
     """``text`` with every group it names replaced by another of the same kind, or None
     when it names none.  The same group is replaced by the same substitute throughout."""
-    named = {" ".join(m.group().lower().split()) for m in _PATTERN.finditer(text)}
+    named = {_name_of(m) for m in _PATTERN.finditer(text)}
     if not named:
         return None
     chosen: dict[str, str] = {}
@@ -78,7 +83,7 @@ def swap_identities(text: str, rng: random.Random) -> str | None:
         chosen[found] = rng.choice(others)
 
     def replace(match: re.Match) -> str:
-        return _same_case(match.group(), chosen[" ".join(match.group().lower().split())])
+        return _same_case(match.group(), chosen[_name_of(match)])
 
     return _PATTERN.sub(replace, text)
 

@@ -16,7 +16,7 @@ import click
 from classifier.data import read_rows
 from classifier.errors import DataError, ModelError
 from classifier.evaluation import evaluate_rows, write_report
-from classifier.model import load_model
+from classifier.model import MAX_BLOCK_WEIGHT, load_model
 from classifier.training import TrainParams, train_from_rows
 
 __all__ = ["model"]
@@ -81,7 +81,7 @@ def model() -> None:
               help="Word-vector table to add as features (data/word_vectors, built by "
                    "scripts/build_word_vectors.py).")
 @click.option("--vector-weight", default=TrainParams.vector_weight, show_default=True,
-              type=click.FloatRange(0, 1000),
+              type=click.FloatRange(0, MAX_BLOCK_WEIGHT),
               help="With --vectors: weight of the word-vector block.")
 @click.option("--identity-swap/--no-identity-swap", default=TrainParams.identity_swap,
               show_default=True,

@@ -192,10 +192,8 @@ class Model:
         manifest["features"] = {p: getattr(self.featurizer, p) for p in FEATURE_PARAMS}
         arrays = {"weights": self._stored_weights, "bias": self._bias,
                   "calibration": self._calibration}
-        vectors = self.featurizer.vectors
-        if vectors is not None:
-            arrays["vector_keys"] = vectors.keys.astype(np.uint32)
-            arrays["vectors"] = vectors.vectors.astype(np.float16)
+        if self.featurizer.vectors is not None:
+            arrays.update(self.featurizer.vectors.arrays())
         return save_artifact(directory, arrays, manifest)
 
 

@@ -37,11 +37,11 @@ from classifier.errors import DataError
 from classifier.evaluation import binary_metrics
 from classifier.features import HashedFeaturizer
 from classifier.fingerprint import PROBES, textnorm_fingerprint
-from classifier.model import FEATURE_PARAMS, Model
+from classifier.model import FEATURE_PARAMS, MAX_BLOCK_WEIGHT, Model
 from classifier.word_vectors import load_word_vectors
 
-__all__ = ["TrainParams", "build_pipeline", "column_scale", "fit_weights", "idf_factors",
-           "nb_ratio", "train_from_rows"]
+__all__ = ["TrainParams", "build_classifier", "build_pipeline", "column_scale", "fit_weights",
+           "idf_factors", "nb_ratio", "train_from_rows"]
 
 Progress = Callable[[str], None]
 
@@ -72,14 +72,19 @@ class TrainParams:
     identity_swap: bool = False  # fit also on copies with the groups named swapped
 
 
+def build_classifier(params: TrainParams) -> LogisticRegression:
+    """The (unfitted) regression for one label."""
+    return LogisticRegression(C=params.C, solver="liblinear", max_iter=params.max_iter,
+                              random_state=params.seed)
+
+
 def build_pipeline(params: TrainParams) -> Pipeline:
-    """Features and classifier as one scikit-learn Pipeline, for one label."""
+    """Features and classifier as one scikit-learn Pipeline, for one label (reads the word
+    vector table, if any, from disk)."""
     vectors = load_word_vectors(params.vectors) if params.vectors else None
     featurizer = HashedFeaturizer(**{p: getattr(params, p) for p in FEATURE_PARAMS},
                                   vectors=vectors)
-    classifier = LogisticRegression(C=params.C, solver="liblinear", max_iter=params.max_iter,
-                                    random_state=params.seed)
-    return Pipeline([("features", featurizer), ("classifier", classifier)])
+    return Pipeline([("features", featurizer), ("classifier", build_classifier(params))])
 
 
 def _split(n: int, y: np.ndarray, params: TrainParams) -> tuple[np.ndarray, np.ndarray]:
@@ -153,8 +158,7 @@ def fit_weights(matrix: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray,
     def fit(p: TrainParams) -> tuple[np.ndarray, float]:
         scale = column_scale(matrix, y, sample_weight, p, n_bits, idf)
         x = (matrix @ sp.diags(scale.astype(np.float32))).tocsr() if p.idf or p.nb else matrix
-        clf = build_pipeline(p).named_steps["classifier"]
-        clf.fit(x, y, sample_weight=sample_weight)
+        clf = build_classifier(p).fit(x, y, sample_weight=sample_weight)
         return clf.coef_[0] * scale, float(clf.intercept_[0])
 
     weights, bias = fit(params)
@@ -196,8 +200,9 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
 
     if not 0.0 <= params.nb_mix <= 1.0:
         raise DataError(f"nb_mix must be between 0 and 1, not {params.nb_mix}")
-    if not 0.0 <= params.vector_weight <= 1000.0:  # also refuses NaN
-        raise DataError(f"vector_weight must be between 0 and 1000, not {params.vector_weight}")
+    if not 0.0 <= params.vector_weight <= MAX_BLOCK_WEIGHT:  # also refuses NaN
+        raise DataError(f"vector_weight must be between 0 and {MAX_BLOCK_WEIGHT:g}, not "
+                        f"{params.vector_weight}")
     featurizer = build_pipeline(params).named_steps["features"]
     # Recorded before featurising: the fingerprint of the textnorm the weights are learnt on.
     fingerprint = {"fingerprint": textnorm_fingerprint(), "probes": len(PROBES)}

@@ -60,6 +60,11 @@ class WordVectors:
             raise ModelError(f"{prefix}word vector keys must be sorted, unique 32-bit values")
         return cls(keys=keys, vectors=vectors)
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The table as stored in an artifact: ``vector_keys`` (uint32), ``vectors`` (float16)."""
+        return {"vector_keys": self.keys.astype(np.uint32),
+                "vectors": self.vectors.astype(np.float16)}
+
     @property
     def dim(self) -> int:
         """Length of each vector."""
@@ -78,9 +83,7 @@ class WordVectors:
 
 def save_word_vectors(directory: str | Path, table: WordVectors, manifest: dict) -> Path:
     """Write a table as an artifact directory (``vector_keys``, ``vectors`` as float16)."""
-    arrays: dict[str, np.ndarray] = {"vector_keys": table.keys.astype(np.uint32),
-                                     "vectors": table.vectors.astype(np.float16)}
-    return save_artifact(directory, arrays, {"kind": "word_vectors", **manifest})
+    return save_artifact(directory, table.arrays(), {"kind": "word_vectors", **manifest})
 
 
 def load_word_vectors(directory: str | Path) -> WordVectors:
