@@ -147,10 +147,20 @@ class TextFeatures:
         """``values`` shaped to multiply rows of per-occurrence weights."""
         return values[:, None] if isinstance(values, np.ndarray) else values
 
-    def char_middles(self) -> np.ndarray:
-        """Position in ``text`` of the middle character of each character n-gram."""
-        size = len(self.text)
-        parts = [np.arange(size - n + 1) + n // 2 for n in self.char_lengths if size >= n]
+    def char_owners(self) -> np.ndarray:
+        """For each character n-gram, the position in ``words`` of the word it is centred
+        on: the first word that ends after its middle character, else the last word.
+
+        The search runs once per character of ``text`` and each n-gram length reads a slice
+        of it (the n-grams of one length are in order of position, see ``char_index``).
+        """
+        size, n_words = len(self.text), len(self.word_spans)
+        if not n_words:
+            return np.zeros(len(self.char_index), dtype=np.int64)
+        ends = np.fromiter((end for _, end in self.word_spans), dtype=np.int64, count=n_words)
+        at = np.searchsorted(ends, np.arange(size), side="right")
+        np.minimum(at, n_words - 1, out=at)
+        parts = [at[n // 2: n // 2 + size - n + 1] for n in self.char_lengths]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
@@ -208,10 +218,7 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
             if n >= self.char_min:
                 parts.append(h + np.uint64(n))
                 lengths.append(n)
-        if parts:
-            char_index = (_fmix(np.concatenate(parts)) >> shift).view(np.int64)
-        else:
-            char_index = np.zeros(0, dtype=np.int64)
+        n_chars = sum(map(len, parts))
 
         matches = list(_WORD.finditer(text))
         words = tuple(m.group() for m in matches)
@@ -228,10 +235,12 @@ class HashedFeaturizer(TransformerMixin, BaseEstimator):
             keys += [zlib.crc32(b" " + b, a) | (1 << 32)
                      for a, b in zip(keys, encoded[1:], strict=False)]
         if keys:
-            wk = np.array(keys, dtype=np.uint64) + np.uint64(_WORD_SALT)
-            word_index = (_fmix(wk) >> shift).view(np.int64)
-        else:
-            word_index = np.zeros(0, dtype=np.int64)
+            parts.append(np.array(keys, dtype=np.uint64) + np.uint64(_WORD_SALT))
+        # one pass of the mixer over character n-grams and words: on a short comment each
+        # numpy call costs more than the arithmetic it does
+        index = ((_fmix(np.concatenate(parts)) >> shift).view(np.int64) if parts
+                 else np.zeros(0, dtype=np.int64))
+        char_index, word_index = index[:n_chars], index[n_chars:]
         return TextFeatures(
             text=text, char_index=char_index, char_lengths=tuple(lengths),
             words=words, word_spans=tuple(m.span() for m in matches), word_index=word_index,

@@ -48,7 +48,8 @@ class ScoreResult:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+    # minimum(maximum()) is np.clip, without its overhead on a two-element array
+    return 1.0 / (1.0 + np.exp(-np.minimum(np.maximum(z, -40.0), 40.0)))
 
 
 class Model:
@@ -135,20 +136,12 @@ class Model:
         signals) that add most."""
         n_labels = len(self._labels)
         n_words = len(feats.word_spans)
-        slots = feats.words + DENSE_NAMES[:_EXPLAINED_DENSE]
-        group_of: dict[str, int] = {}  # a word that occurs twice is one term
-        groups = np.array([group_of.setdefault(name, len(group_of)) for name in slots],
-                          dtype=np.int64)
-        names = list(group_of)
         n_slots = n_words + _EXPLAINED_DENSE
         credit = np.zeros((n_labels, n_slots))
         if n_words and chars.shape[1]:
-            ends = np.array([end for _, end in feats.word_spans])
-            owner = np.minimum(np.searchsorted(ends, feats.char_middles(), side="right"),
-                               n_words - 1)
-            flat = (owner + (np.arange(n_labels) * n_slots)[:, None]).ravel()
-            credit += np.bincount(flat, weights=chars.ravel(),
-                                  minlength=n_labels * n_slots).reshape(n_labels, n_slots)
+            owner = feats.char_owners()
+            for row in range(n_labels):
+                credit[row] = np.bincount(owner, weights=chars[row], minlength=n_slots)
         if n_words:
             credit[:, :n_words] += words[:, :n_words]
             pairs = words[:, n_words:] / 2
@@ -156,15 +149,22 @@ class Model:
             credit[:, :n_pairs] += pairs
             credit[:, 1: n_pairs + 1] += pairs
         credit[:, n_words:] = dense[:, :_EXPLAINED_DENSE]
-        n_groups = len(names)
-        flat = (groups + (np.arange(n_labels) * n_groups)[:, None]).ravel()
-        merged = np.bincount(flat, weights=credit.ravel(),
-                             minlength=n_labels * n_groups).reshape(n_labels, n_groups)
+        group_of: dict[str, int] = {}  # a word that occurs twice is one term
+        groups = [group_of.setdefault(name, len(group_of))
+                  for name in feats.words + DENSE_NAMES[:_EXPLAINED_DENSE]]
+        names = list(group_of)
+        if len(names) < n_slots:
+            merged = np.zeros((n_labels, len(names)))
+            for row in range(n_labels):
+                merged[row] = np.bincount(groups, weights=credit[row], minlength=len(names))
+        else:
+            merged = credit
         out = {}
-        for row, label in enumerate(self._labels):
-            order = np.argsort(-merged[row], kind="stable")[:TOP_TERMS]
-            out[label] = [(names[i], round(float(merged[row, i]), 4))
-                          for i in order if merged[row, i] > 0]
+        # plain floats from here: sorting a few dozen of them is faster without numpy
+        for label, values in zip(self._labels, merged.tolist(), strict=True):
+            order = sorted(range(len(values)), key=values.__getitem__, reverse=True)
+            out[label] = [(names[i], round(values[i], 4)) for i in order[:TOP_TERMS]
+                          if values[i] > 0]
         return out
 
     def score(self, text: str) -> ScoreResult:

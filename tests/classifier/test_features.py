@@ -49,7 +49,21 @@ def test_matrix_row_matches_the_single_text_path(tf):
     expected[1 << featurizer.n_bits:] = f.dense
     assert np.allclose(row, expected, atol=1e-6)
     assert len(f.dense) == len(DENSE_NAMES)
-    assert len(f.char_middles()) == len(f.char_index)
+
+
+@pytest.mark.parametrize("text", ["you fool", "  a  bb ccc!! ", "😀 x", "...", "", "one"])
+def test_each_character_ngram_is_credited_to_the_word_it_is_centred_on(text):
+    """Explanations credit an n-gram to the word around its middle character, else to the
+    next word, else to the last one."""
+    f = F.features(text)
+    expected = []
+    for n in f.char_lengths:
+        for start in range(len(f.text) - n + 1):
+            middle = start + n // 2
+            after = [i for i, (_, end) in enumerate(f.word_spans) if end > middle]
+            expected.append(after[0] if after else max(len(f.words) - 1, 0))
+    assert f.char_owners().tolist() == expected
+    assert len(expected) == len(f.char_index)
 
 
 def test_term_weightings():
