@@ -18,6 +18,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from classifier import Model, ModelError, load_model
@@ -44,6 +45,21 @@ def _signature(paths: list[Path]) -> tuple:
     return tuple(sig)
 
 
+@lru_cache(maxsize=2)  # a model is tens of MB in memory: keep at most one besides the current
+def _model_at(path: Path, signature: tuple) -> Model:
+    """The model in ``path`` as of ``signature`` (its files' sizes and times), loaded once
+    per process: apps created in one process (the tests, the CLI) share the copy, which no
+    one changes, and an artifact replaced on disk has a new signature and is read again."""
+    return load_model(path)
+
+
+def _artifact_signature(path: Path) -> tuple:
+    try:
+        return _signature(sorted(path.iterdir()))
+    except OSError:  # missing or not a directory: load_model says so
+        return ()
+
+
 class Runtime:
     """Loads and reloads site policies from a directory, and holds the classifier model."""
 
@@ -65,7 +81,7 @@ class Runtime:
     # -- model -------------------------------------------------------------------------------
     def load_model(self) -> None:
         try:
-            self.model = load_model(self.model_path)
+            self.model = _model_at(self.model_path, _artifact_signature(self.model_path))
             self.model_error = None
             log.info("model loaded", extra={"model_version": self.model.version})
         except (ModelError, OSError) as exc:

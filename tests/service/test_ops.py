@@ -62,6 +62,33 @@ def test_model_missing_means_failsafe_hold(app: Flask, client: FlaskClient, site
     assert body["model_version"] == "unavailable"
 
 
+def test_a_model_replaced_on_disk_is_read_again_and_a_damaged_one_is_refused(
+        app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    """Apps in one process share a loaded model, but never a stale or damaged one."""
+    import shutil
+
+    from classifier import DEFAULT_MODEL_PATH
+
+    runtime = app.extensions["moderation.runtime"]
+    copy = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_PATH, copy)
+    runtime.model_path = copy
+    runtime.load_model()
+    first = runtime.model
+    runtime.load_model()
+    assert runtime.model is first  # unchanged on disk: the same loaded copy
+    bias = copy / "bias.npy"
+    good = bias.read_bytes()
+    bias.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))  # tampered: its hash no longer matches
+    runtime.load_model()
+    assert runtime.model is None and "bias.npy" in runtime.model_error
+    assert client.get("/readyz").status_code == 503
+    shutil.copy(DEFAULT_MODEL_PATH / "bias.npy", bias)  # repaired: loads again
+    runtime.load_model()
+    assert runtime.model is not None and runtime.model.version == first.version
+    assert client.get("/readyz").status_code == 200
+
+
 def test_broken_policy_edit_keeps_the_last_good_policy(app: Flask, client: FlaskClient,
                                                        site_key: str, policy_dir: Path) -> None:
     from tests.conftest import auth
