@@ -28,6 +28,24 @@ def _default_model_path() -> Path:
     return DEFAULT_MODEL_PATH
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is under it (so that a manifest
+    records ``data/word_vectors`` wherever the checkout is), else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _default_vectors() -> str:
+    """The shipped model's word-vector table: the project's in a checkout, else the copy in
+    the shipped model (an installed package has no ``data/`` folder)."""
+    from classifier import recipe
+
+    table = recipe.VECTORS_PATH if recipe.VECTORS_PATH.is_dir() else _default_model_path()
+    return _shown(table)
+
+
 def _thresholds(value: str) -> tuple[float, ...]:
     try:
         out = tuple(float(v) for v in value.split(",") if v.strip())
@@ -78,8 +96,10 @@ def model() -> None:
               help="With --nb: share of the NB-LR weights in the stored ones; the rest come "
                    "from a plain fit (NB-SVM's interpolation). Serving cost is the same.")
 @click.option("--vectors", "vectors_dir", type=click.Path(file_okay=False), default=None,
-              help="Word-vector table to add as features (data/word_vectors, built by "
-                   "scripts/build_word_vectors.py).")
+              help="Word-vector table to add as features (default: the project's, "
+                   "data/word_vectors, built by scripts/build_word_vectors.py; where there is "
+                   "no data/ folder, the copy inside the shipped model).")
+@click.option("--no-vectors", is_flag=True, help="Train without word vectors.")
 @click.option("--vector-weight", default=TrainParams.vector_weight, show_default=True,
               type=click.FloatRange(0, MAX_BLOCK_WEIGHT),
               help="With --vectors: weight of the word-vector block.")
@@ -90,11 +110,20 @@ def model() -> None:
                    "not decide the score.")
 @click.option("--seed", default=TrainParams.seed, show_default=True)
 def train(data_files, label_as, public_data, data_dir, examples, examples_weight, out_dir,
-          n_bits, char_max, word_weight, tf, c_value, idf, nb, nb_mix, vectors_dir,
+          n_bits, char_max, word_weight, tf, c_value, idf, nb, nb_mix, vectors_dir, no_vectors,
           vector_weight, identity_swap, seed):
-    """Train a model and write it as an artifact directory."""
+    """Train a model and write it as an artifact directory.
+
+    The defaults are the settings of the shipped model; with --public-data and no other
+    option this reproduces it.
+    """
     from classifier import recipe
 
+    if vectors_dir and no_vectors:
+        click.echo("error: --vectors and --no-vectors exclude each other", err=True)
+        sys.exit(2)
+    if not no_vectors and not vectors_dir:
+        vectors_dir = _default_vectors()
     rows, weights, sources = [], [], []
     if (examples or examples_weight is not None) and not (public_data or data_dir):
         click.echo("error: --examples and --examples-weight go with --public-data (or "

@@ -21,7 +21,7 @@ from classifier.artifact import load_artifact, save_artifact
 from classifier.errors import ModelError
 from classifier.features import DENSE_NAMES, TERM_WEIGHTINGS, HashedFeaturizer, TextFeatures
 from classifier.fingerprint import textnorm_fingerprint
-from classifier.word_vectors import WordVectors
+from classifier.word_vectors import VECTOR_ARRAYS, WordVectors
 
 __all__ = ["Model", "ScoreResult", "load_model"]
 
@@ -32,8 +32,6 @@ FEATURE_PARAMS = ("n_bits", "char_min", "char_max", "word_bigrams", "max_chars",
 _FEATURE_DEFAULTS = {"tf": "count", "vector_weight": 1.0}
 # A block weight beyond this is no model anyone trained; refused so scores cannot overflow.
 MAX_BLOCK_WEIGHT = 1000.0
-# Arrays of the optional word-vector table (classifier.word_vectors) in an artifact.
-VECTOR_ARRAYS = ("vector_keys", "vectors")
 TOP_TERMS = 5
 # Signals shown in explanations; length, the last, is left out: every text has one.
 _EXPLAINED_DENSE = len(DENSE_NAMES) - 1

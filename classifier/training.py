@@ -50,9 +50,9 @@ Progress = Callable[[str], None]
 class TrainParams:
     """Everything that decides the trained weights, recorded in the manifest."""
 
-    n_bits: int = 20
+    n_bits: int = 21
     char_min: int = 2
-    char_max: int = 5
+    char_max: int = 6
     word_bigrams: bool = True
     max_chars: int = 2000
     word_weight: float = 0.5
@@ -67,9 +67,11 @@ class TrainParams:
     nb: bool = False
     nb_alpha: float = 1.0
     nb_mix: float = 1.0  # with nb: share of the NB-LR weights, the rest from a plain fit
-    vectors: str | None = None  # a word-vector table (directory), see classifier.word_vectors
-    vector_weight: float = 1.0
-    identity_swap: bool = False  # fit also on copies with the groups named swapped
+    # a word-vector table (directory, or a model holding one), see classifier.word_vectors;
+    # the command line defaults to the project's table
+    vectors: str | None = None
+    vector_weight: float = 0.5
+    identity_swap: bool = True  # fit also on copies with the groups named swapped
 
 
 def build_classifier(params: TrainParams) -> LogisticRegression:

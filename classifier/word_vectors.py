@@ -31,6 +31,8 @@ __all__ = ["WordVectors", "load_word_vectors", "save_word_vectors"]
 
 # Distilled vectors are about unit length; anything far larger is a damaged or crafted table.
 MAX_ABS = 1000.0
+# The arrays of a table, in its own artifact or in a model's.
+VECTOR_ARRAYS = ("vector_keys", "vectors")
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,8 +89,12 @@ def save_word_vectors(directory: str | Path, table: WordVectors, manifest: dict)
 
 
 def load_word_vectors(directory: str | Path) -> WordVectors:
-    """Read a table written by :func:`save_word_vectors`; ModelError saying what is wrong."""
+    """Read a table written by :func:`save_word_vectors`, or the copy a model artifact holds
+    (so that an installed package, which has the shipped model but not the project's
+    ``data/``, can train with the same table); ModelError saying what is wrong."""
     arrays, manifest = load_artifact(directory)
-    if manifest.get("kind") != "word_vectors" or set(arrays) != {"vector_keys", "vectors"}:
-        raise ModelError(f"{directory}: not a word-vector table")
+    table = manifest.get("kind") == "word_vectors" and set(arrays) == set(VECTOR_ARRAYS)
+    in_model = "model_version" in manifest and set(VECTOR_ARRAYS) <= set(arrays)
+    if not (table or in_model):
+        raise ModelError(f"{directory}: not a word-vector table, nor a model that holds one")
     return WordVectors.from_arrays(arrays["vector_keys"], arrays["vectors"], str(directory))

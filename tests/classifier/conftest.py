@@ -18,7 +18,8 @@ INSULTS = ["idiot", "moron", "loser", "scumbag", "imbecile", "clown", "jerk", "f
 NEUTRAL = ["article", "council", "budget", "report", "election", "hospital", "teacher", "match"]
 SPAM_BITS = ["earn $500 a day from home at www.cash-{n}.com", "free bitcoin at http://coin{n}.xyz",
              "buy cheap pills at www.pills{n}.net", "work from home, visit www.jobs{n}.info"]
-TINY_PARAMS = TrainParams(n_bits=16, C=1.0, seed=0)
+# Small and plain: no identity swaps (tests that want them ask), char n-grams up to 5.
+TINY_PARAMS = TrainParams(n_bits=16, char_max=5, C=1.0, seed=0, identity_swap=False)
 
 
 def tiny_rows(n: int = 240, seed: int = 0) -> list[tuple[str, dict[str, int]]]:

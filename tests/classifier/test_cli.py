@@ -93,10 +93,42 @@ def test_train_with_vectors_identity_swap_and_a_clear_error_for_a_bad_table(tiny
     assert manifest["training"]["identity_swap"] is True
     assert "vectors.npy" in manifest["files"]
 
+    # a model that holds a table lends it (an installed package trains with the shipped
+    # model's); a model without one is refused with a clear message
     result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--out",
-                                        str(tmp_path / "m2"), "--vectors", str(out)])
+                                        str(tmp_path / "m2"), "--n-bits", "16",
+                                        "--vectors", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "vectors.npy" in json.loads((tmp_path / "m2" / "manifest.json").read_text())["files"]
+    result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--out",
+                                        str(tmp_path / "m3"), "--n-bits", "16", "--no-vectors"])
+    assert result.exit_code == 0, result.output
+    assert "vectors.npy" not in json.loads((tmp_path / "m3" / "manifest.json").read_text())["files"]
+    result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--out",
+                                        str(tmp_path / "m4"), "--vectors", str(tmp_path / "m3")])
     assert result.exit_code == 2
-    assert "not a word-vector table" in result.output
+    assert "not a word-vector table, nor a model that holds one" in result.output
+    result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--out",
+                                        str(tmp_path / "m5"), "--vectors", str(table),
+                                        "--no-vectors"])
+    assert result.exit_code == 2
+    assert "exclude each other" in result.output
+
+
+def test_train_defaults_are_the_shipped_models_settings(tiny_csv, tmp_path):
+    """Without options, training uses the shipped model's settings, its word-vector table
+    included, so that a site retraining on its own data gets the same kind of model."""
+    from classifier import DEFAULT_MODEL_PATH
+
+    out = tmp_path / "m"
+    result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    trained = json.loads((out / "manifest.json").read_text())
+    shipped = json.loads((DEFAULT_MODEL_PATH / "manifest.json").read_text())
+    assert trained["features"] == shipped["features"]
+    for name in ("C", "identity_swap", "nb", "idf", "tf", "weight_dtype"):
+        assert trained["training"][name] == shipped["training"][name]
+    assert trained["files"]["vectors.npy"] == shipped["files"]["vectors.npy"]
 
 
 def test_train_public_recipe_with_chosen_example_files_and_weight(tmp_path):
