@@ -120,12 +120,16 @@ def register(app) -> None:  # noqa: ANN001 - flask.Flask
     from service.training import with_decisions
     from service.webhook_worker import webhooks
 
-    if "backtest" not in policy.commands:
-        policy.add_command(backtest_command)
-    if "from_decisions" not in {p.name for p in model.commands["train"].params}:
-        model.add_command(with_decisions(model.commands["train"]))
     app.cli.add_command(keys)
     app.cli.add_command(sites)
     app.cli.add_command(webhooks)
-    app.cli.add_command(policy)
-    app.cli.add_command(model)
+    app.cli.add_command(_extended(policy, backtest=backtest_command))
+    app.cli.add_command(_extended(model, train=with_decisions(model.commands["train"])))
+
+
+def _extended(group: click.Group, **commands: click.Command) -> click.Group:
+    """A copy of a library's command group with commands added or replaced: the library's
+    own group (``python -m classifier.cli``) must not start needing a Flask app because an
+    app was created in the same process."""
+    return click.Group(group.name, commands={**group.commands, **commands}, help=group.help,
+                       short_help=group.short_help)

@@ -54,3 +54,28 @@ def test_from_decisions_with_none_yet(app: Flask, tmp_path: Path) -> None:
                                                 "--out", str(tmp_path / "m")])
     assert result.exit_code != 0
     assert "no moderator decisions" in result.output
+
+
+def test_the_libraries_own_commands_stay_free_of_flask(app: Flask, tmp_path: Path) -> None:
+    """Creating an app gives its CLI --from-decisions and backtest, but the libraries' own
+    command groups (python -m classifier.cli, the policy linter) must not start needing an
+    app: they run on machines and in processes where there is none."""
+    from click.testing import CliRunner
+
+    from classifier.cli import model
+    from policy_engine.cli import policy
+    from tests.classifier.conftest import tiny_rows
+
+    app_train = app.cli.commands["model"].commands["train"]
+    assert "from_decisions" in {p.name for p in app_train.params}
+    assert "backtest" in app.cli.commands["policy"].commands
+    assert "from_decisions" not in {p.name for p in model.commands["train"].params}
+    assert "backtest" not in policy.commands
+
+    data = tmp_path / "rows.csv"
+    data.write_text("text,abuse,spam\n" + "".join(
+        f"{text.replace(',', ' ')},{found['abuse']},{found['spam']}\n"
+        for text, found in tiny_rows(120)), encoding="utf-8")
+    result = CliRunner().invoke(model, ["train", "--data", str(data), "--out",
+                                        str(tmp_path / "m"), "--n-bits", "16", "--no-vectors"])
+    assert result.exit_code == 0, result.output
