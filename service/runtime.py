@@ -12,6 +12,7 @@ fail-safe mode that holds every comment for review and reports itself not ready.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
@@ -54,8 +55,12 @@ def _model_at(path: Path, signature: tuple) -> Model:
 
 
 def _artifact_signature(path: Path) -> tuple:
+    """Sizes and times of the artifact's files, and the hash of its manifest (which lists
+    the hash of every file, so a new artifact has a new one even if sizes and times were
+    copied over)."""
     try:
-        return _signature(sorted(path.iterdir()))
+        manifest = hashlib.sha256((path / "manifest.json").read_bytes()).hexdigest()
+        return (manifest, *_signature(sorted(path.iterdir())))
     except OSError:  # missing or not a directory: load_model says so
         return ()
 
@@ -81,7 +86,8 @@ class Runtime:
     # -- model -------------------------------------------------------------------------------
     def load_model(self) -> None:
         try:
-            self.model = _model_at(self.model_path, _artifact_signature(self.model_path))
+            path = self.model_path.resolve()
+            self.model = _model_at(path, _artifact_signature(path))
             self.model_error = None
             log.info("model loaded", extra={"model_version": self.model.version})
         except (ModelError, OSError) as exc:
