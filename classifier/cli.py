@@ -33,17 +33,22 @@ def _shown(path: Path) -> str:
     records ``data/word_vectors`` wherever the checkout is), else absolute."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError):  # elsewhere, or the working directory is gone
         return str(path)
 
 
-def _default_vectors() -> str:
+def _default_vectors() -> str | None:
     """The shipped model's word-vector table: the project's in a checkout, else the copy in
-    the shipped model (an installed package has no ``data/`` folder)."""
+    the shipped model (an installed package has no ``data/`` folder); None if neither
+    exists (a shipped model without vectors)."""
     from classifier import recipe
 
-    table = recipe.VECTORS_PATH if recipe.VECTORS_PATH.is_dir() else _default_model_path()
-    return _shown(table)
+    if recipe.VECTORS_PATH.is_dir():
+        return _shown(recipe.VECTORS_PATH)
+    shipped = _default_model_path()
+    if (shipped / "vectors.npy").is_file():
+        return _shown(shipped)
+    return None
 
 
 def _thresholds(value: str) -> tuple[float, ...]:
@@ -124,6 +129,9 @@ def train(data_files, label_as, public_data, data_dir, examples, examples_weight
         sys.exit(2)
     if not no_vectors and not vectors_dir:
         vectors_dir = _default_vectors()
+        click.echo(f"word vectors: {vectors_dir}" if vectors_dir else
+                   "word vectors: none (no table in data/word_vectors nor in the shipped "
+                   "model; pass --vectors DIR to use one)")
     rows, weights, sources = [], [], []
     if (examples or examples_weight is not None) and not (public_data or data_dir):
         click.echo("error: --examples and --examples-weight go with --public-data (or "

@@ -159,3 +159,29 @@ def test_examples_options_without_the_public_recipe_are_refused(tiny_csv, tmp_pa
     result = CliRunner().invoke(model, ["train", "--data-dir", str(tmp_path), "--examples-weight",
                                         "-1", "--out", str(tmp_path / "m")])
     assert result.exit_code == 2 and "examples-weight" in result.output
+
+
+def test_train_without_the_projects_data_folder_takes_the_shipped_models_table(
+        tiny_csv, tmp_path, monkeypatch):
+    """An installed package has no data/ folder: training takes the word vectors inside the
+    shipped model, or, if that model has none (an older one restored), trains without and
+    says so, instead of failing on a path the user never gave."""
+    import shutil
+
+    from classifier import DEFAULT_MODEL_PATH, cli, recipe
+
+    monkeypatch.setattr(recipe, "VECTORS_PATH", tmp_path / "no-data" / "word_vectors")
+    result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--out",
+                                        str(tmp_path / "m"), "--n-bits", "16"])
+    assert result.exit_code == 0, result.output
+    assert f"word vectors: {cli._shown(DEFAULT_MODEL_PATH)}" in result.output
+    assert "vectors.npy" in json.loads((tmp_path / "m" / "manifest.json").read_text())["files"]
+
+    older = tmp_path / "older"
+    shutil.copytree(DEFAULT_MODEL_PATH, older, ignore=shutil.ignore_patterns("vector*.npy"))
+    monkeypatch.setattr(cli, "_default_model_path", lambda: older)
+    result = CliRunner().invoke(model, ["train", "--data", str(tiny_csv), "--out",
+                                        str(tmp_path / "m2"), "--n-bits", "16"])
+    assert result.exit_code == 0, result.output
+    assert "word vectors: none" in result.output
+    assert "vectors.npy" not in json.loads((tmp_path / "m2" / "manifest.json").read_text())["files"]
