@@ -33,6 +33,18 @@ _FEATURE_DEFAULTS = {"tf": "count", "vector_weight": 1.0}
 # A block weight beyond this is no model anyone trained; refused so scores cannot overflow.
 MAX_BLOCK_WEIGHT = 1000.0
 TOP_TERMS = 5
+# Words never shown as a reason: articles, prepositions, conjunctions and forms of "be" and
+# "have". They carry weight in the model (abusive training texts use "a" and "all" a little
+# more often), but "held because of: all, be, a" tells a moderator nothing. Pronouns
+# ("you": aimed at someone), negations and modal verbs ("will", "should": threats) stay.
+HIDDEN_TERMS = frozenset((
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "into",
+    "onto", "upon", "about", "over", "under", "as", "than", "and", "or", "but", "nor", "so",
+    "if", "then", "that", "this", "these", "those", "there", "here", "it", "its",
+    "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "having",
+    "do", "does", "did", "all", "some", "any", "each", "every", "very", "just", "also", "too",
+    "s", "t", "d", "ll", "re", "ve", "m",
+))
 # Signals shown in explanations; length, the last, is left out: every text has one.
 _EXPLAINED_DENSE = len(DENSE_NAMES) - 1
 
@@ -161,8 +173,8 @@ class Model:
         # plain floats from here: sorting a few dozen of them is faster without numpy
         for label, values in zip(self._labels, merged.tolist(), strict=True):
             order = sorted(range(len(values)), key=values.__getitem__, reverse=True)
-            out[label] = [(names[i], round(values[i], 4)) for i in order[:TOP_TERMS]
-                          if values[i] > 0]
+            shown = [i for i in order if values[i] > 0 and names[i] not in HIDDEN_TERMS]
+            out[label] = [(names[i], round(values[i], 4)) for i in shown[:TOP_TERMS]]
         return out
 
     def score(self, text: str) -> ScoreResult:

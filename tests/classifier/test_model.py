@@ -66,6 +66,19 @@ def test_score_result_shape_and_explanations(tiny_model):
     assert terms[0][0] in {"moron", "clown"}
 
 
+def test_explanations_leave_out_words_that_tell_a_moderator_nothing(tiny_model):
+    """Articles, prepositions and the like may carry weight, but are never shown as the
+    reason; the words that matter, and "you" (aimed at someone), are."""
+    from classifier.model import HIDDEN_TERMS
+
+    result = tiny_model.score("you are a moron and a clown, all of you, that is what you are")
+    shown = [term for term, _ in result.terms["abuse"]]
+    assert {"moron", "clown"} <= set(shown)
+    assert not set(shown) & HIDDEN_TERMS
+    assert {"a", "and", "all", "of", "is"} <= HIDDEN_TERMS and "you" not in HIDDEN_TERMS
+    assert tiny_model.score("the of and a").terms["abuse"] == []
+
+
 def test_link_signal_appears_in_spam_explanation(tiny_model):
     terms = dict(tiny_model.score("visit www.cash-42.com to earn $500 a day").terms["spam"])
     assert terms, "spam should be explained"
