@@ -8,7 +8,8 @@ our model; ``alt-profanity-check`` and ``hatesonar`` (benchmark-only packages, s
 a message when they cannot be imported or run); and a reference model (TF-IDF word 1-2 and
 char 2-5 grams + logistic regression) trained on the same training rows as ours.  Prints
 ROC AUC, average precision and F1 at 0.5 per split, the median time of a single call on a
-~100-character comment, comments per second in batches of 1,000, and our accuracy per
+~100-character comment (the systems take turns on each comment, so a machine whose speed
+drifts slows them alike), comments per second in batches of 1,000, and our accuracy per
 HateCheck functionality.  Exits 2 when the public data folder is absent.
 
 ``--select GRID`` chooses training settings without looking at any evaluation split: it
@@ -119,21 +120,32 @@ def reference(rows, weights) -> System:
                   lambda t: [p.predict_proba([t]) for p in pipes.values()], list(pipes))
 
 
-def timing(system: System, short: Sequence[str], many: Sequence[str]) -> tuple[float, float]:
-    """Median ms of one single call on ~100-char comments; comments/s in batches of 1,000."""
-    for text in short[:20]:
-        system.single(text)
-    times = []
-    for text in short:
-        start = time.perf_counter()
-        system.single(text)
-        times.append(time.perf_counter() - start)
+def single_call_medians(systems: Sequence[System], short: Sequence[str],
+                        rounds: int = 3) -> list[float]:
+    """Median ms of one single call per system, the systems taking turns on each comment
+    (``rounds`` passes over ``short``), so that a machine whose speed drifts during the run
+    slows all of them alike and their figures stay comparable."""
+    for system in systems:
+        for text in short[:20]:
+            system.single(text)
+    times: list[list[float]] = [[] for _ in systems]
+    clock = time.perf_counter
+    for _ in range(rounds):
+        for text in short:
+            for spent, system in zip(times, systems, strict=True):
+                start = clock()
+                system.single(text)
+                spent.append(clock() - start)
+    return [statistics.median(spent) * 1000 for spent in times]
+
+
+def batch_rate(system: System, many: Sequence[str]) -> float:
+    """Comments per second in batches of 1,000 (three batches)."""
     batches = [many[i:i + 1000] for i in range(0, len(many), 1000)][:3]
     start = time.perf_counter()
     for chunk in batches:
         system.batch(chunk)
-    rate = sum(map(len, batches)) / (time.perf_counter() - start)
-    return statistics.median(times) * 1000, rate
+    return sum(map(len, batches)) / (time.perf_counter() - start)
 
 
 def hatecheck_functionalities(system: System, data_dir: Path) -> dict[str, tuple[float, int]]:
@@ -296,12 +308,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     pool = [t for rows in splits.values() for t, _ in rows]
     short = [t for t in pool if 80 <= len(t) <= 120][:500]
     many = (pool * 2)[:3000]
-    print(f"timing: single calls on {len(short)} comments of 80-120 characters; "
-          f"batches of 1,000 from the evaluation texts")
-    for system in systems:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            median_ms, rate = timing(system, short, many)
+    print(f"timing: single calls on {len(short)} comments of 80-120 characters, three "
+          f"rounds, the systems taking turns on each comment; batches of 1,000 from the "
+          f"evaluation texts")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        medians = single_call_medians(systems, short)
+        rates = [batch_rate(system, many) for system in systems]
+    for system, median_ms, rate in zip(systems, medians, rates, strict=True):
         results["timing"][system.name] = {"single_median_ms": median_ms, "batch_per_s": rate}
         print(f"  {system.name:<34} single median {median_ms:8.3f} ms   "
               f"batch {rate:10,.0f} comments/s")
