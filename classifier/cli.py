@@ -15,7 +15,7 @@ import click
 
 from classifier.data import read_rows
 from classifier.errors import DataError, ModelError
-from classifier.evaluation import evaluate_rows, write_report
+from classifier.evaluation import compare_auc, evaluate_rows, write_report
 from classifier.model import MAX_BLOCK_WEIGHT, load_model
 from classifier.training import TrainParams, train_from_rows
 
@@ -203,6 +203,56 @@ def evaluate(model_dir, data_files, label_as, thresholds, out_dir):
             "thresholds": list(thresholds)}
     written = write_report(report, out_dir, meta)
     click.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+@model.command()
+@click.option("--model", "model_dirs", multiple=True, required=True,
+              type=click.Path(file_okay=False),
+              help="Two model artifact directories: the candidate first, then the one to "
+                   "compare it with ('default' for the shipped model).")
+@click.option("--data", "data_files", multiple=True, required=True,
+              type=click.Path(dir_okay=False), help="Labelled CSV or JSONL (repeatable).")
+@click.option("--label-as", default=None, help="Read a generic 'label' column as this label.")
+@click.option("--rounds", default=2000, show_default=True, type=click.IntRange(100, 100_000),
+              help="Bootstrap draws for the interval.")
+def compare(model_dirs, data_files, label_as, rounds):
+    """Is one model better than another on your labelled data? ROC AUC of both, the
+    difference and its 95% interval (paired bootstrap), per label."""
+    if len(model_dirs) != 2:
+        click.echo("error: give --model twice: the candidate, then the model to compare it "
+                   "with", err=True)
+        sys.exit(2)
+    try:
+        models = [load_model(_default_model_path() if d == "default" else d) for d in model_dirs]
+        rows = [row for file in data_files for row in read_rows(file, label_as=label_as)]
+    except (ModelError, DataError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    texts = [text for text, _ in rows]
+    scores = [m.score_batch(texts) for m in models]
+    click.echo(f"{models[0].version} against {models[1].version} on {len(rows):,} rows")
+    compared = 0
+    for label in models[0].labels:
+        if label not in models[1].labels:
+            continue
+        keep = [i for i, (_, found) in enumerate(rows) if label in found]
+        y = [rows[i][1][label] for i in keep]
+        if len(set(y)) != 2:
+            continue
+        result = compare_auc(y, [scores[0][i][label] for i in keep],
+                             [scores[1][i][label] for i in keep], rounds=rounds)
+        low, high = result["interval_95"]
+        verdict = ("better" if low > 0 else "worse" if high < 0 else
+                   "no clear difference")
+        click.echo(f"{label}: n={result['n']} positive={result['positive']} ROC AUC "
+                   f"{result['roc_auc'][0]:.4f} against {result['roc_auc'][1]:.4f}, difference "
+                   f"{result['difference']:+.4f} (95% interval {low:+.4f} to {high:+.4f}): "
+                   f"{verdict}")
+        compared += 1
+    if not compared:
+        click.echo("error: no label that both models score has positive and negative rows "
+                   "in the data; try --label-as", err=True)
+        sys.exit(2)
 
 
 @model.command()

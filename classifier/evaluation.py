@@ -14,7 +14,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-__all__ = ["binary_metrics", "evaluate_rows", "write_report"]
+__all__ = ["binary_metrics", "compare_auc", "evaluate_rows", "write_report"]
 
 
 def binary_metrics(y: Sequence[int], probs: Sequence[float],
@@ -46,6 +46,32 @@ def binary_metrics(y: Sequence[int], probs: Sequence[float],
         out["at"][f"{t:g}"] = {"precision": precision, "recall": recall, "f1": f1,
                                "flagged": int(pred.sum())}
     return out
+
+
+def compare_auc(y: Sequence[int], first: Sequence[float], second: Sequence[float],
+                rounds: int = 2000, seed: int = 0) -> dict:
+    """ROC AUC of two models' scores on the same rows, their difference (``first`` minus
+    ``second``) and a 95% interval for it from a paired bootstrap: the rows are drawn again
+    with replacement ``rounds`` times and both models measured on each draw, so that the
+    interval says whether the difference is larger than the luck of which rows were
+    labelled.  ``share_not_better``: the share of draws in which ``first`` did not win."""
+    labels = np.asarray(y, dtype=np.int64)
+    a = np.asarray(first, dtype=np.float64)
+    b = np.asarray(second, dtype=np.float64)
+    if len(set(labels.tolist())) != 2:
+        raise ValueError("comparing ROC AUC needs both positive and negative rows")
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(rounds):
+        i = rng.integers(0, len(labels), len(labels))
+        if labels[i].min() != labels[i].max():
+            diffs.append(roc_auc_score(labels[i], a[i]) - roc_auc_score(labels[i], b[i]))
+    d = np.asarray(diffs)
+    auc_a, auc_b = float(roc_auc_score(labels, a)), float(roc_auc_score(labels, b))
+    return {"n": int(len(labels)), "positive": int(labels.sum()), "roc_auc": [auc_a, auc_b],
+            "difference": auc_a - auc_b,
+            "interval_95": [float(np.percentile(d, 2.5)), float(np.percentile(d, 97.5))],
+            "share_not_better": float(np.mean(d <= 0))}
 
 
 def evaluate_rows(model, rows, thresholds: Sequence[float] = (0.5, 0.95)) -> dict:

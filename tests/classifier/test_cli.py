@@ -185,3 +185,44 @@ def test_train_without_the_projects_data_folder_takes_the_shipped_models_table(
     assert result.exit_code == 0, result.output
     assert "word vectors: none" in result.output
     assert "vectors.npy" not in json.loads((tmp_path / "m2" / "manifest.json").read_text())["files"]
+
+
+def test_compare_says_whether_a_model_is_better_on_the_sites_own_data(tiny_csv, tmp_path):
+    """A data person retrains and asks: better than what we run? The answer comes with an
+    interval, so luck in which rows were labelled is not mistaken for progress."""
+    import random
+
+    from .conftest import tiny_rows
+
+    def write(path, rows):
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["text", "abuse", "spam"])
+            writer.writerows([text, found["abuse"], found["spam"]] for text, found in rows)
+        return path
+
+    rows = tiny_rows(150, seed=1)
+    labels = [found for _, found in rows]
+    random.Random(0).shuffle(labels)
+    noise = write(tmp_path / "noise.csv", [(text, found) for (text, _), found
+                                           in zip(rows, labels, strict=True)])
+    fresh = write(tmp_path / "fresh.csv", tiny_rows(200, seed=7))
+    for name, data in (("good", tiny_csv), ("bad", noise)):
+        result = CliRunner().invoke(model, ["train", "--data", str(data), "--out",
+                                            str(tmp_path / name), "--n-bits", "16",
+                                            "--no-vectors"])
+        assert result.exit_code == 0, result.output
+
+    good, bad = str(tmp_path / "good"), str(tmp_path / "bad")
+    result = CliRunner().invoke(model, ["compare", "--model", good, "--model", bad,
+                                        "--data", str(fresh), "--rounds", "300"])
+    assert result.exit_code == 0, result.output
+    assert "abuse: n=" in result.output and "): better" in result.output
+    result = CliRunner().invoke(model, ["compare", "--model", bad, "--model", good,
+                                        "--data", str(fresh), "--rounds", "300"])
+    assert "): worse" in result.output
+    result = CliRunner().invoke(model, ["compare", "--model", good, "--model", good,
+                                        "--data", str(fresh), "--rounds", "300"])
+    assert "difference +0.0000" in result.output and "no clear difference" in result.output
+    result = CliRunner().invoke(model, ["compare", "--model", good, "--data", str(fresh)])
+    assert result.exit_code == 2 and "give --model twice" in result.output
