@@ -4,8 +4,9 @@
 
 On a shared or throttled machine the speed of one run drifts by more than the difference
 between two models, so models measured in separate runs cannot be compared.  Here every
-model scores the same comment one after the other, round after round, in one process: a
-slowdown of the machine hits all of them alike.  Prints, per model, the median time of
+model scores the same comments in turn, round after round, in one process: a
+slowdown of the machine hits all of them alike.  They take turns in blocks of 100 calls, so
+that each block runs with its model's data in the CPU caches.  Prints, per model, the median time of
 ``Model.score`` (scores with explanations) on comments of 80-120 characters from
 ``data/news_validation.csv`` and its ratio to the first model's; with ``--repeat`` the
 whole measurement runs again, so that the spread of the ratios can be seen.  Without
@@ -32,19 +33,23 @@ def short_comments(path: Path = COMMENTS) -> list[str]:
         return [row["text"] for row in csv.DictReader(handle) if 80 <= len(row["text"]) <= 120]
 
 
-def paired_medians(models: list, texts: list[str], calls: int) -> list[float]:
-    """Median ms per ``score`` call of each model, the models taking turns on each text."""
+def paired_medians(models: list, texts: list[str], calls: int, block: int = 100) -> list[float]:
+    """Median ms per ``score`` call of each model; the models take turns in blocks of
+    ``block`` calls on the same texts, so that a drifting machine slows them alike while
+    each block runs with that model's data in the CPU caches (turns call by call would let
+    each model evict the other's: a big model would be measured cold)."""
     for model in models:  # warm caches and lazy imports
         for text in texts[:20]:
             model.score(text)
     times: list[list[float]] = [[] for _ in models]
     clock = time.perf_counter
-    for i in range(calls):
-        text = texts[i % len(texts)]
+    for first in range(0, calls, block):
+        chunk = [texts[i % len(texts)] for i in range(first, min(first + block, calls))]
         for spent, model in zip(times, models, strict=True):
-            start = clock()
-            model.score(text)
-            spent.append(clock() - start)
+            for text in chunk:
+                start = clock()
+                model.score(text)
+                spent.append(clock() - start)
     return [statistics.median(spent) * 1000 for spent in times]
 
 
