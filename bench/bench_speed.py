@@ -1,4 +1,4 @@
-"""Single-call speed of several models, measured call by call in turn (paired).
+"""Single-call speed of several models, measured in turns (paired).
 
     .venv/bin/python bench/bench_speed.py [--model DIR ...] [--calls 30000] [--repeat 3]
 
