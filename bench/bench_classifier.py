@@ -29,7 +29,6 @@ import argparse
 import csv
 import itertools
 import json
-import statistics
 import sys
 import time
 import warnings
@@ -128,18 +127,12 @@ def single_call_medians(systems: Sequence[System], short: Sequence[str],
     (Taking turns call by call instead lets each system evict the others' data from the CPU
     caches: in a trial run our model and hatesonar came out 2.0 and 2.8 times slower than an
     hour before, while the machine itself had slowed by at most 1.7 times.)"""
+    from bench_speed import medians_in_turns  # beside this script
+
     for system in systems:
         for text in short[:20]:
             system.single(text)
-    times: list[list[float]] = [[] for _ in systems]
-    clock = time.perf_counter
-    for _ in range(rounds):
-        for spent, system in zip(times, systems, strict=True):
-            for text in short:
-                start = clock()
-                system.single(text)
-                spent.append(clock() - start)
-    return [statistics.median(spent) * 1000 for spent in times]
+    return medians_in_turns([system.single for system in systems], [short] * rounds)
 
 
 def batch_rate(system: System, many: Sequence[str]) -> float:

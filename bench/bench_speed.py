@@ -19,6 +19,7 @@ import argparse
 import csv
 import statistics
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from classifier import DEFAULT_MODEL_PATH, load_model
@@ -33,24 +34,31 @@ def short_comments(path: Path = COMMENTS) -> list[str]:
         return [row["text"] for row in csv.DictReader(handle) if 80 <= len(row["text"]) <= 120]
 
 
+def medians_in_turns(funcs: Sequence[Callable[[str], object]],
+                     blocks: Iterable[Sequence[str]]) -> list[float]:
+    """Median ms per call of each function.  For each block of texts, every function in turn
+    is called on the whole block, so that a drifting machine slows them alike while each
+    block runs with that function's data in the CPU caches (turns call by call would let
+    each evict the others': a big model would be measured cold)."""
+    times: list[list[float]] = [[] for _ in funcs]
+    clock = time.perf_counter
+    for block in blocks:
+        for spent, func in zip(times, funcs, strict=True):
+            for text in block:
+                start = clock()
+                func(text)
+                spent.append(clock() - start)
+    return [statistics.median(spent) * 1000 for spent in times]
+
+
 def paired_medians(models: list, texts: list[str], calls: int, block: int = 100) -> list[float]:
-    """Median ms per ``score`` call of each model; the models take turns in blocks of
-    ``block`` calls on the same texts, so that a drifting machine slows them alike while
-    each block runs with that model's data in the CPU caches (turns call by call would let
-    each model evict the other's: a big model would be measured cold)."""
+    """Median ms per ``score`` call of each model, taking turns in blocks of ``block``."""
     for model in models:  # warm caches and lazy imports
         for text in texts[:20]:
             model.score(text)
-    times: list[list[float]] = [[] for _ in models]
-    clock = time.perf_counter
-    for first in range(0, calls, block):
-        chunk = [texts[i % len(texts)] for i in range(first, min(first + block, calls))]
-        for spent, model in zip(times, models, strict=True):
-            for text in chunk:
-                start = clock()
-                model.score(text)
-                spent.append(clock() - start)
-    return [statistics.median(spent) * 1000 for spent in times]
+    blocks = ([texts[i % len(texts)] for i in range(first, min(first + block, calls))]
+              for first in range(0, calls, block))
+    return medians_in_turns([model.score for model in models], blocks)
 
 
 def main() -> None:
