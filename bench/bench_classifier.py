@@ -42,6 +42,8 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_speed import medians_in_turns  # noqa: E402  (beside this script)
+
 from classifier import DEFAULT_MODEL_PATH, load_model, recipe  # noqa: E402
 from classifier.augment import counterfactuals  # noqa: E402
 from classifier.errors import DataError  # noqa: E402
@@ -127,8 +129,6 @@ def single_call_medians(systems: Sequence[System], short: Sequence[str],
     (Taking turns call by call instead lets each system evict the others' data from the CPU
     caches: in a trial run our model and hatesonar came out 2.0 and 2.8 times slower than an
     hour before, while the machine itself had slowed by at most 1.7 times.)"""
-    from bench_speed import medians_in_turns  # beside this script
-
     for system in systems:
         for text in short[:20]:
             system.single(text)

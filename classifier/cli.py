@@ -18,6 +18,7 @@ from classifier.errors import DataError, ModelError
 from classifier.evaluation import compare_auc, evaluate_rows, write_report
 from classifier.model import MAX_BLOCK_WEIGHT, load_model
 from classifier.training import TrainParams, train_from_rows
+from classifier.word_vectors import VECTOR_ARRAYS
 
 __all__ = ["model"]
 
@@ -46,7 +47,7 @@ def _default_vectors() -> str | None:
     if recipe.VECTORS_PATH.is_dir():
         return _shown(recipe.VECTORS_PATH)
     shipped = _default_model_path()
-    if (shipped / "vectors.npy").is_file():
+    if all((shipped / f"{name}.npy").is_file() for name in VECTOR_ARRAYS):
         return _shown(shipped)
     return None
 

@@ -131,7 +131,9 @@ class Model:
 
     def margins(self, feats: TextFeatures) -> np.ndarray:
         """The linear model's raw output per label for one featurised text."""
-        chars, words, dense = self._contributions(feats)
+        return self._total(*self._contributions(feats))
+
+    def _total(self, chars: np.ndarray, words: np.ndarray, dense: np.ndarray) -> np.ndarray:
         return self._bias + chars.sum(axis=1) + words.sum(axis=1) + dense.sum(axis=1)
 
     def probabilities(self, margins: np.ndarray) -> np.ndarray:
@@ -181,8 +183,7 @@ class Model:
         """Scores for one comment, with the terms that pushed each score up most."""
         feats = self.featurizer.features(text)
         chars, words, dense = self._contributions(feats)
-        margins = self._bias + chars.sum(axis=1) + words.sum(axis=1) + dense.sum(axis=1)
-        probs = self.probabilities(margins)
+        probs = self.probabilities(self._total(chars, words, dense))
         scores = {label: float(p) for label, p in zip(self._labels, probs, strict=True)}
         return ScoreResult(scores=scores, terms=self._explain(feats, chars, words, dense))
 
