@@ -283,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results: dict = {"splits": {}, "timing": {}}
     print(f"\n{'split':<24} {'label':<6} {'n':>6} {'pos':>5}  "
-          f"{'system':<34} {'ROC AUC':>8} {'AP':>7} {'F1@0.5':>7}")
+          f"{'system':<34} {'ROC AUC':>8} {'AP':>7} {'F1@0.5':>7} {'ECE':>6}")
     for name, rows in splits.items():
         label = recipe.EVAL_SPLITS[name][1]
         texts = [t for t, _ in rows]
@@ -298,7 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["splits"].setdefault(name, {})[system.name] = m
             f1 = m["at"]["0.5"]["f1"]
             print(f"{name:<24} {label:<6} {len(y):>6} {sum(y):>5}  {system.name:<34} "
-                  f"{m['roc_auc']:>8.4f} {m['average_precision']:>7.4f} {f1:>7.4f}")
+                  f"{m['roc_auc']:>8.4f} {m['average_precision']:>7.4f} {f1:>7.4f} "
+                  f"{m['calibration_error']:>6.3f}")
         print()
 
     pool = [t for rows in splits.values() for t, _ in rows]

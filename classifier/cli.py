@@ -196,7 +196,8 @@ def evaluate(model_dir, data_files, label_as, thresholds, out_dir):
         m = report[label]
         auc = "n/a" if m["roc_auc"] is None else f"{m['roc_auc']:.4f}"
         ap = "n/a" if m["average_precision"] is None else f"{m['average_precision']:.4f}"
-        click.echo(f"{label}: n={m['n']} positive={m['positive']} ROC AUC={auc} AP={ap}")
+        click.echo(f"{label}: n={m['n']} positive={m['positive']} ROC AUC={auc} AP={ap} "
+                   f"calibration error={m['calibration_error']:.3f} Brier={m['brier']:.4f}")
         for t, at in m["at"].items():
             click.echo(f"  at {t}: precision={at['precision']:.3f} recall={at['recall']:.3f} "
                        f"F1={at['f1']:.3f} flagged={at['flagged']}")

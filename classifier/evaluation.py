@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import (
     average_precision_score,
+    brier_score_loss,
     precision_recall_curve,
     roc_auc_score,
     roc_curve,
 )
 
-__all__ = ["binary_metrics", "compare_auc", "evaluate_rows", "write_report"]
+__all__ = ["binary_metrics", "calibration_error", "compare_auc", "evaluate_rows", "write_report"]
 
 
 def binary_metrics(y: Sequence[int], probs: Sequence[float],
@@ -22,7 +23,9 @@ def binary_metrics(y: Sequence[int], probs: Sequence[float],
     """ROC AUC, average precision and, per threshold, precision, recall and F1.
 
     Also the share of scores at the extremes (below 0.01, above 0.99), which shows whether
-    calibration pushes everything to 0 or 1.  AUC and AP are ``None`` with one class only.
+    calibration pushes everything to 0 or 1, and two measures of calibration itself: the
+    Brier score and the expected calibration error (:func:`calibration_error`).  AUC and AP
+    are ``None`` with one class only.
     """
     labels = np.asarray(y, dtype=np.int64)
     p = np.asarray(probs, dtype=np.float64)
@@ -33,6 +36,8 @@ def binary_metrics(y: Sequence[int], probs: Sequence[float],
         "average_precision": float(average_precision_score(labels, p)) if both else None,
         "share_below_0.01": float(np.mean(p < 0.01)) if len(p) else None,
         "share_above_0.99": float(np.mean(p > 0.99)) if len(p) else None,
+        "brier": float(brier_score_loss(labels, p)) if len(p) else None,
+        "calibration_error": calibration_error(labels, p) if len(p) else None,
         "at": {},
     }
     for t in thresholds:
@@ -46,6 +51,18 @@ def binary_metrics(y: Sequence[int], probs: Sequence[float],
         out["at"][f"{t:g}"] = {"precision": precision, "recall": recall, "f1": f1,
                                "flagged": int(pred.sum())}
     return out
+
+
+def calibration_error(y: Sequence[int], probs: Sequence[float], bins: int = 10) -> float:
+    """Expected calibration error: the scores cut into ``bins`` equal-width bins, the gap
+    between each bin's mean score and its share of positives, weighted by the bin's size.
+    0 means a score of 0.9 is right 9 times in 10 (on this data's mix of classes)."""
+    labels = np.asarray(y, dtype=np.float64)
+    p = np.asarray(probs, dtype=np.float64)
+    which = np.minimum((p * bins).astype(np.int64), bins - 1)
+    gap = np.abs(np.bincount(which, weights=p, minlength=bins)
+                 - np.bincount(which, weights=labels, minlength=bins))
+    return float(gap.sum() / max(len(p), 1))
 
 
 def compare_auc(y: Sequence[int], first: Sequence[float], second: Sequence[float],

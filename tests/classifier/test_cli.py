@@ -22,7 +22,7 @@ def test_train_evaluate_and_score(tiny_csv, tmp_path):
     result = runner.invoke(model, ["evaluate", "--model", str(out), "--data", str(tiny_csv),
                                    "--thresholds", "0.5,0.9", "--out", str(report_dir)])
     assert result.exit_code == 0, result.output
-    assert "ROC AUC" in result.output
+    assert "ROC AUC" in result.output and "calibration error=" in result.output
     for name in ("abuse_roc.png", "abuse_pr.png", "spam_roc.png", "spam_pr.png"):
         assert (report_dir / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = json.loads((report_dir / "report.json").read_text())
