@@ -53,7 +53,8 @@ def binary_metrics(y: Sequence[int], probs: Sequence[float],
     return out
 
 
-def calibration_error(y: Sequence[int], probs: Sequence[float], bins: int = 10) -> float:
+def calibration_error(y: Sequence[int] | np.ndarray, probs: Sequence[float] | np.ndarray,
+                      bins: int = 10) -> float:
     """Expected calibration error: the scores cut into ``bins`` equal-width bins, the gap
     between each bin's mean score and its share of positives, weighted by the bin's size.
     0 means a score of 0.9 is right 9 times in 10 (on this data's mix of classes)."""
