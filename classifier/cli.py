@@ -16,7 +16,7 @@ import click
 from classifier.data import read_rows
 from classifier.errors import DataError, ModelError
 from classifier.evaluation import compare_auc, evaluate_rows, write_report
-from classifier.model import MAX_BLOCK_WEIGHT, load_model
+from classifier.model import MAX_BLOCK_WEIGHT, Model, load_model
 from classifier.training import TrainParams, train_from_rows
 from classifier.word_vectors import VECTOR_ARRAYS
 
@@ -27,6 +27,11 @@ def _default_model_path() -> Path:
     from classifier import DEFAULT_MODEL_PATH
 
     return DEFAULT_MODEL_PATH
+
+
+def _load(model_dir: str | None) -> Model:
+    """The model in ``model_dir``; the shipped one for none or ``default``."""
+    return load_model(_default_model_path() if model_dir in (None, "default") else model_dir)
 
 
 def _shown(path: Path) -> str:
@@ -169,7 +174,7 @@ def train(data_files, label_as, public_data, data_dir, examples, examples_weight
 
 @model.command()
 @click.option("--model", "model_dir", type=click.Path(file_okay=False), default=None,
-              help="Model artifact directory (default: the shipped model).")
+              help="Model artifact directory (default, or 'default': the shipped model).")
 @click.option("--data", "data_files", multiple=True, required=True,
               type=click.Path(dir_okay=False), help="Labelled CSV or JSONL (repeatable).")
 @click.option("--label-as", default=None, help="Read a generic 'label' column as this label.")
@@ -180,7 +185,7 @@ def train(data_files, label_as, public_data, data_dir, examples, examples_weight
 def evaluate(model_dir, data_files, label_as, thresholds, out_dir):
     """Measure a model on labelled data: metrics, plots and a JSON report."""
     try:
-        loaded = load_model(model_dir or _default_model_path())
+        loaded = _load(model_dir)
         rows = [row for file in data_files for row in read_rows(file, label_as=label_as)]
     except (ModelError, DataError) as exc:
         click.echo(f"error: {exc}", err=True)
@@ -225,7 +230,7 @@ def compare(model_dirs, data_files, label_as, rounds):
                    "with", err=True)
         sys.exit(2)
     try:
-        models = [load_model(_default_model_path() if d == "default" else d) for d in model_dirs]
+        models = [_load(d) for d in model_dirs]
         rows = [row for file in data_files for row in read_rows(file, label_as=label_as)]
     except (ModelError, DataError) as exc:
         click.echo(f"error: {exc}", err=True)
@@ -259,7 +264,7 @@ def compare(model_dirs, data_files, label_as, rounds):
 
 @model.command()
 @click.option("--model", "model_dir", type=click.Path(file_okay=False), default=None,
-              help="Model artifact directory (default: the shipped model).")
+              help="Model artifact directory (default, or 'default': the shipped model).")
 @click.option("--input", "input_file", required=True, type=click.Path(dir_okay=False, exists=True),
               help="CSV with a 'text' column.")
 @click.option("--output", "output_file", required=True, type=click.Path(dir_okay=False),
@@ -268,7 +273,7 @@ def compare(model_dirs, data_files, label_as, rounds):
 def score(model_dir, input_file, output_file, explain):
     """Add score columns to a CSV that has a 'text' column."""
     try:
-        loaded = load_model(model_dir or _default_model_path())
+        loaded = _load(model_dir)
     except ModelError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -226,3 +226,17 @@ def test_compare_says_whether_a_model_is_better_on_the_sites_own_data(tiny_csv, 
     assert "difference +0.0000" in result.output and "no clear difference" in result.output
     result = CliRunner().invoke(model, ["compare", "--model", good, "--data", str(fresh)])
     assert result.exit_code == 2 and "give --model twice" in result.output
+
+
+def test_default_names_the_shipped_model_in_every_command(tiny_csv, tmp_path):
+    from classifier import DEFAULT_MODEL_PATH, load_model
+
+    shipped = load_model(DEFAULT_MODEL_PATH).version
+    result = CliRunner().invoke(model, ["evaluate", "--model", "default", "--data",
+                                        str(tiny_csv), "--out", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    assert f"model {shipped} on" in result.output
+    result = CliRunner().invoke(model, ["score", "--model", "default", "--input", str(tiny_csv),
+                                        "--output", str(tmp_path / "scored.csv")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "scored.csv").read_text(encoding="utf-8").startswith("text,")
