@@ -3,7 +3,7 @@
 #   docker run -p 8000:8000 -e DATABASE_URL=postgresql+psycopg://user@db/moderation comment-moderation
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY service ./service
 COPY classifier ./classifier
 COPY policy_engine ./policy_engine
