@@ -11,7 +11,9 @@ SVM): still one weight vector, so serving costs the same.
 Each label's model learns from the rows that carry that label.  A fixed, seeded,
 stratified share of those rows is kept back; the calibration (probability = sigmoid of an
 affine function of the margin) is fitted on it and the manifest's metrics are measured on
-it.  The same seed and data give the same weights; the manifest records a hash of the data
+it.  With ``refit`` (the default) the weights are then fitted again on all the rows, so that
+no labelled row is wasted; the calibration and the held-out metrics stay those of the first
+fit.  The same seed and data give the same weights; the manifest records a hash of the data
 and every parameter.
 """
 
@@ -72,6 +74,8 @@ class TrainParams:
     vectors: str | None = None
     vector_weight: float = 0.5
     identity_swap: bool = True  # fit also on copies with the groups named swapped
+    # after calibrating on the held-back share, fit the weights again on all rows
+    refit: bool = True
 
 
 def build_classifier(params: TrainParams) -> LogisticRegression:
@@ -176,6 +180,19 @@ def fit_weights(matrix: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray,
     return mixed, mixed_bias
 
 
+def _fit_on(idx: np.ndarray, x_all: sp.csr_matrix, y_all: np.ndarray, sw_all: np.ndarray,
+            copy_origin: np.ndarray, params: TrainParams, n_bits: int,
+            idf: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """One label's weights (in the stored dtype) and bias, fitted on its rows ``idx`` and
+    the copies of those rows.  ``x_all`` holds the label's rows, then its copies;
+    ``copy_origin`` gives the row each copy was made from."""
+    n_rows = x_all.shape[0] - len(copy_origin)
+    chosen = np.concatenate([idx, n_rows + np.flatnonzero(np.isin(copy_origin, idx))])
+    learnt, bias = fit_weights(x_all[chosen], y_all[chosen], sw_all[chosen], params, n_bits,
+                               idf)
+    return learnt.astype(params.weight_dtype), bias
+
+
 def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__,
             "scipy": scipy.__version__, "scikit-learn": sklearn.__version__}
@@ -237,17 +254,18 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
         fit_idx, cal_idx = _split(len(y), y, params)
         say(f"{label}: fitting on {len(fit_idx):,} rows ({int(y[fit_idx].sum()):,} positive), "
             f"calibrating on {len(cal_idx):,}")
-        x_fit, y_fit, sw_fit = x[fit_idx], y[fit_idx], sw[fit_idx]
+        # The label's rows, then the counterfactual copies of them (same label and weight).
+        x_all, y_all, sw_all, copy_origin = x, y, sw, np.zeros(0, dtype=np.int64)
         if copy_matrix is not None:
-            fit_rows = np.flatnonzero(have)[fit_idx]
-            chosen = np.flatnonzero(np.isin(copy_of_arr, fit_rows))
-            originals = copy_of_arr[chosen]
-            x_fit = sp.vstack([x_fit, copy_matrix[chosen]]).tocsr()
-            y_fit = np.concatenate([y_fit, [rows[j][1][label] for j in originals]])
-            sw_fit = np.concatenate([sw_fit, weight_arr[originals]])
-        learnt, bias[i] = fit_weights(x_fit, y_fit.astype(np.int64), sw_fit, params,
-                                      featurizer.n_bits, idf)
-        w_all[i] = learnt.astype(params.weight_dtype)
+            position = np.full(len(rows), -1)
+            position[have] = np.arange(len(y))
+            chosen = np.flatnonzero(position[copy_of_arr] >= 0)
+            copy_origin = position[copy_of_arr[chosen]]
+            x_all = sp.vstack([x, copy_matrix[chosen]]).tocsr()
+            y_all = np.concatenate([y, y[copy_origin]])
+            sw_all = np.concatenate([sw, sw[copy_origin]])
+        w_all[i], bias[i] = _fit_on(fit_idx, x_all, y_all, sw_all, copy_origin, params,
+                                    featurizer.n_bits, idf)
         margins = np.asarray(x[cal_idx] @ w_all[i].astype(np.float32)).ravel() + bias[i]
         calibration[i] = _platt(margins, y[cal_idx])
         probs = 1.0 / (1.0 + np.exp(-(margins * calibration[i, 0] + calibration[i, 1])))
@@ -255,10 +273,18 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
             "rows": int(len(y)), "positive": int(counts[1]),
             "calibration_rows": int(len(cal_idx)),
             "calibration_is_heldout": bool(len(cal_idx) < len(y)),
+            # the stored weights were fitted again on all rows after these were measured
+            "refit_on_all_rows": bool(params.refit and len(cal_idx) < len(y)),
             **binary_metrics(y[cal_idx], probs, params.thresholds),
         }
         say(f"{label}: held-out ROC AUC {metrics[label]['roc_auc']:.4f}, "
             f"average precision {metrics[label]['average_precision']:.4f}")
+        if params.refit and len(cal_idx) < len(y):
+            # The calibration and the metrics above are those of the fit on the rest; the
+            # stored weights learn from every row (as CalibratedClassifierCV(ensemble=False)).
+            say(f"{label}: fitting again on all {len(y):,} rows")
+            w_all[i], bias[i] = _fit_on(np.arange(len(y)), x_all, y_all, sw_all, copy_origin,
+                                        params, featurizer.n_bits, idf)
 
     digest = hashlib.sha256(np.ascontiguousarray(w_all).tobytes()).hexdigest()
     today = dt.datetime.now(dt.UTC).strftime("%Y%m%d")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -9,6 +11,7 @@ from sklearn.metrics import roc_auc_score
 from classifier import DataError, train_from_rows
 from classifier.data import read_rows
 from classifier.features import HashedFeaturizer
+from classifier.training import _split
 
 from .conftest import TINY_PARAMS, tiny_rows
 
@@ -36,6 +39,29 @@ def test_training_is_reproducible():
     b = train_from_rows(tiny_rows(90), params=TINY_PARAMS)
     assert a.version == b.version
     assert a.manifest["data"]["sha256"] == b.manifest["data"]["sha256"]
+
+
+def test_refit_learns_from_the_calibration_rows_and_keeps_their_calibration(tmp_path):
+    rows = tiny_rows(240)
+    y = np.array([labels["abuse"] for _, labels in rows])
+    _, calibration_rows = _split(len(y), y, TINY_PARAMS)
+    # A word that only the held-back abusive rows contain: only a refit can learn it.
+    rows = [(f"{text} grumbleweasel" if i in set(calibration_rows) and y[i] else text, labels)
+            for i, (text, labels) in enumerate(rows)]
+    refit = train_from_rows(rows, params=TINY_PARAMS)
+    first_fit = train_from_rows(rows, params=replace(TINY_PARAMS, refit=False))
+
+    word = "grumbleweasel"
+    assert refit.score(word).scores["abuse"] > first_fit.score(word).scores["abuse"] + 0.2
+    assert word in [term for term, _ in refit.score(f"you {word}").terms["abuse"]]
+    refit.save(tmp_path / "refit")
+    first_fit.save(tmp_path / "first")
+    np.testing.assert_array_equal(np.load(tmp_path / "refit" / "calibration.npy"),
+                                  np.load(tmp_path / "first" / "calibration.npy"))
+    assert refit.manifest["metrics"] == {
+        label: {**metrics, "refit_on_all_rows": True}
+        for label, metrics in first_fit.manifest["metrics"].items()}
+    assert refit.manifest["training"]["refit"] is True
 
 
 def test_progress_is_reported():
