@@ -18,7 +18,7 @@ from sklearn.metrics import (
 __all__ = ["binary_metrics", "calibration_error", "compare_auc", "evaluate_rows", "write_report"]
 
 
-def binary_metrics(y: Sequence[int], probs: Sequence[float],
+def binary_metrics(y: Sequence[int] | np.ndarray, probs: Sequence[float] | np.ndarray,
                    thresholds: Sequence[float] = (0.5,)) -> dict:
     """ROC AUC, average precision and, per threshold, precision, recall and F1.
 

@@ -187,14 +187,27 @@ class Model:
         scores = {label: float(p) for label, p in zip(self._labels, probs, strict=True)}
         return ScoreResult(scores=scores, terms=self._explain(feats, chars, words, dense))
 
+    def batch_margins(self, texts: Sequence[str]) -> np.ndarray:
+        """The linear model's raw output for many comments: one row per text, one column
+        per label."""
+        return np.asarray(self.featurizer.transform(texts) @ self._weights_t) + self._bias
+
     def score_batch(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Scores for many comments, without explanations."""
         if not len(texts):
             return []
-        matrix = self.featurizer.transform(texts)
-        margins = np.asarray(matrix @ self._weights_t) + self._bias
-        probs = self.probabilities(margins)
+        probs = self.probabilities(self.batch_margins(texts))
         return [dict(zip(self._labels, map(float, row), strict=True)) for row in probs]
+
+    @property
+    def calibration(self) -> np.ndarray:
+        """A copy of the ``(a, b)`` pair per label: probability = sigmoid(a * margin + b)."""
+        return self._calibration.copy()
+
+    def with_calibration(self, calibration: np.ndarray, manifest: Mapping) -> Model:
+        """The same weights with another calibration (see :mod:`classifier.calibration`)."""
+        return Model(self.featurizer, self._labels, self._stored_weights, self._bias,
+                     np.asarray(calibration, dtype=np.float64), manifest)
 
     def save(self, directory: str | Path) -> Path:
         """Write this model as an artifact directory (see :mod:`classifier.artifact`)."""

@@ -34,6 +34,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from classifier.augment import counterfactuals
+from classifier.calibration import platt
 from classifier.data import Row, rows_digest
 from classifier.errors import DataError
 from classifier.evaluation import binary_metrics
@@ -100,11 +101,6 @@ def _split(n: int, y: np.ndarray, params: TrainParams) -> tuple[np.ndarray, np.n
     if min(np.bincount(y, minlength=2)) < 4 or n_calib < 4:
         return idx, idx
     return train_test_split(idx, test_size=n_calib, stratify=y, random_state=params.seed)
-
-
-def _platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    fit = LogisticRegression(C=1e4, max_iter=1000).fit(margins.reshape(-1, 1), y)
-    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 
 
 def idf_factors(matrix: sp.csr_matrix, n_bits: int) -> np.ndarray:
@@ -267,7 +263,7 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
         w_all[i], bias[i] = _fit_on(fit_idx, x_all, y_all, sw_all, copy_origin, params,
                                     featurizer.n_bits, idf)
         margins = np.asarray(x[cal_idx] @ w_all[i].astype(np.float32)).ravel() + bias[i]
-        calibration[i] = _platt(margins, y[cal_idx])
+        calibration[i] = platt(margins, y[cal_idx])
         probs = 1.0 / (1.0 + np.exp(-(margins * calibration[i, 0] + calibration[i, 1])))
         metrics[label] = {
             "rows": int(len(y)), "positive": int(counts[1]),
