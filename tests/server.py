@@ -54,20 +54,32 @@ def gunicorn(database_url: str, policy_dir: Path, log_file: Path, workers: int =
                                 stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if request(base + "/healthz", timeout=2)[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log_file.read_text())
-                time.sleep(0.2)
+            wait_until_up(base + "/healthz", proc, log_file)
             yield base, proc
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, log_file: Path,
+                  seconds: float = 60) -> dict:
+    """Poll ``url`` until it answers 200 (its JSON body is returned); the server's log is
+    the error if the process ends or time runs out first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            status, body, _ = request(url, timeout=2)
+            if status == 200:
+                return body
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(log_file.read_text())
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -15,13 +15,12 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.server import REPO, free_port, request
+from tests.server import REPO, free_port, request, stop, wait_until_up
 
 pytestmark = pytest.mark.slow
 
@@ -86,22 +85,13 @@ def test_the_dockerfile_layout_installs_and_serves(app, _migrated: str,  # noqa:
                            cwd=image, env=env, capture_output=True, text=True, check=True)
     assert all(path.startswith(str(site)) for path in where.stdout.split()), where.stdout
 
-    log = (tmp_path / "server.log").open("w")
+    log_file = tmp_path / "server.log"
+    log = log_file.open("w")
     server = subprocess.Popen(["./docker-entrypoint"], cwd=image, env=env, stdout=log,
                               stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                status, ready, _ = request(base + "/readyz", timeout=2)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, \
-                (tmp_path / "server.log").read_text()
-            time.sleep(0.3)
+        ready = wait_until_up(base + "/readyz", server, log_file, seconds=90)
         shipped = json.loads((REPO / "classifier" / "default_model" / "manifest.json")
                              .read_text())["model_version"]
         assert ready["status"] == "ready"
@@ -118,9 +108,5 @@ def test_the_dockerfile_layout_installs_and_serves(app, _migrated: str,  # noqa:
         with urllib.request.urlopen(base + "/docs", timeout=10) as page:  # noqa: S310
             assert page.status == 200 and b"<html" in page.read().lower()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         log.close()
