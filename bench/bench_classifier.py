@@ -47,7 +47,7 @@ from bench_speed import medians_in_turns  # noqa: E402  (beside this script)
 from classifier import DEFAULT_MODEL_PATH, load_model, recipe  # noqa: E402
 from classifier.augment import counterfactuals  # noqa: E402
 from classifier.errors import DataError  # noqa: E402
-from classifier.evaluation import binary_metrics  # noqa: E402
+from classifier.evaluation import binary_metrics, compare_auc  # noqa: E402
 from classifier.training import TrainParams, build_pipeline, fit_weights, idf_factors  # noqa: E402
 
 Batch = Callable[[Sequence[str]], dict[str, np.ndarray]]
@@ -288,18 +288,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         label = recipe.EVAL_SPLITS[name][1]
         texts = [t for t, _ in rows]
         y = [found[label] for _, found in rows]
+        scored = {}
         for system in systems:
             if label not in system.labels:
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                probs = system.batch(texts)[label]
+                probs = scored[system.name] = system.batch(texts)[label]
             m = binary_metrics(y, probs, (0.5,))
             results["splits"].setdefault(name, {})[system.name] = m
             f1 = m["at"]["0.5"]["f1"]
             print(f"{name:<24} {label:<6} {len(y):>6} {sum(y):>5}  {system.name:<34} "
                   f"{m['roc_auc']:>8.4f} {m['average_precision']:>7.4f} {f1:>7.4f} "
                   f"{m['calibration_error']:>6.3f}")
+        # Is a lead a lead? Paired bootstrap of ROC AUC, ours minus each other system.
+        ours_name, *others = scored
+        for other in others:
+            c = compare_auc(y, scored[ours_name], scored[other], rounds=1000)
+            results["splits"][name][other]["ours_minus_this"] = c
+            low, high = c["interval_95"]
+            print(f"{'':<24} {'':<6} {'':>6} {'':>5}  ours - {other:<27} {c['difference']:+8.4f} "
+                  f"[{low:+.4f}, {high:+.4f}] {c['verdict']}")
         print()
 
     pool = [t for rows in splits.values() for t, _ in rows]

@@ -252,12 +252,10 @@ def compare(model_dirs, data_files, label_as, rounds):
         result = compare_auc(y, [scores[0][i][label] for i in keep],
                              [scores[1][i][label] for i in keep], rounds=rounds)
         low, high = result["interval_95"]
-        verdict = ("better" if low > 0 else "worse" if high < 0 else
-                   "no clear difference")
         click.echo(f"{label}: n={result['n']} positive={result['positive']} ROC AUC "
                    f"{result['roc_auc'][0]:.4f} against {result['roc_auc'][1]:.4f}, difference "
                    f"{result['difference']:+.4f} (95% interval {low:+.4f} to {high:+.4f}): "
-                   f"{verdict}")
+                   f"{result['verdict']}")
         compared += 1
     if not compared:
         click.echo("error: no label that both models score has positive and negative rows "

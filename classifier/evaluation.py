@@ -72,7 +72,8 @@ def compare_auc(y: Sequence[int], first: Sequence[float], second: Sequence[float
     ``second``) and a 95% interval for it from a paired bootstrap: the rows are drawn again
     with replacement ``rounds`` times and both models measured on each draw, so that the
     interval says whether the difference is larger than the luck of which rows were
-    labelled.  ``share_not_better``: the share of draws in which ``first`` did not win."""
+    labelled; ``verdict`` says "better" or "worse" when the interval excludes 0.
+    ``share_not_better``: the share of draws in which ``first`` did not win."""
     labels = np.asarray(y, dtype=np.int64)
     a = np.asarray(first, dtype=np.float64)
     b = np.asarray(second, dtype=np.float64)
@@ -86,9 +87,10 @@ def compare_auc(y: Sequence[int], first: Sequence[float], second: Sequence[float
             diffs.append(roc_auc_score(labels[i], a[i]) - roc_auc_score(labels[i], b[i]))
     d = np.asarray(diffs)
     auc_a, auc_b = float(roc_auc_score(labels, a)), float(roc_auc_score(labels, b))
+    low, high = float(np.percentile(d, 2.5)), float(np.percentile(d, 97.5))
     return {"n": int(len(labels)), "positive": int(labels.sum()), "roc_auc": [auc_a, auc_b],
-            "difference": auc_a - auc_b,
-            "interval_95": [float(np.percentile(d, 2.5)), float(np.percentile(d, 97.5))],
+            "difference": auc_a - auc_b, "interval_95": [low, high],
+            "verdict": "better" if low > 0 else "worse" if high < 0 else "no clear difference",
             "share_not_better": float(np.mean(d <= 0))}
 
 
