@@ -18,10 +18,11 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss
 
 from classifier.data import Row, rows_digest
 from classifier.errors import DataError
-from classifier.evaluation import binary_metrics
+from classifier.evaluation import calibration_error
 from classifier.model import Model
 
 __all__ = ["MIN_PER_CLASS", "platt", "recalibrate"]
@@ -37,8 +38,8 @@ def platt(margins: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def _quality(y: np.ndarray, probs: np.ndarray) -> dict[str, float]:
-    m = binary_metrics(y, probs, ())
-    return {"calibration_error": m["calibration_error"], "brier": m["brier"]}
+    return {"calibration_error": calibration_error(y, probs),
+            "brier": float(brier_score_loss(y, probs))}
 
 
 def _cross_fitted(margins: np.ndarray, y: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -62,34 +63,50 @@ def recalibrate(model: Model, rows: Sequence[Row], source: str = "") -> tuple[Mo
     and a report per label: rows, calibration error and Brier score before and after.
 
     A label is recalibrated when the rows hold at least :data:`MIN_PER_CLASS` of each of its
-    classes, and left as it was otherwise (the report says why); a :class:`DataError` when no
-    label can be.  The "after" figures are cross-fitted (each half of the rows scored by a
-    calibration fitted on the other half); the stored calibration is fitted on all rows.
+    classes and agree with the model's order (a calibration never reverses it), and left as
+    it was otherwise (the report says why); a :class:`DataError` when no label can be.
+    The "after" figures are cross-fitted (each half of the rows scored by a calibration
+    fitted on the other half); the stored calibration is fitted on all rows.
     The new model's version is the original's with ``-cal-`` and a hash of the calibration.
     """
     rows = list(rows)
-    margins = model.batch_margins([text for text, _ in rows]) if rows else np.zeros((0, 0))
-    calibration = model.calibration.copy()
+    if not rows:
+        raise DataError("no labelled rows to recalibrate on")
+    margins = model.batch_margins([text for text, _ in rows])
+    calibration = model.calibration
     report: dict[str, dict] = {}
     for i, label in enumerate(model.labels):
         have = np.array([label in found for _, found in rows], dtype=bool)
-        y = np.array([found[label] for _, found in rows if label in found], dtype=np.int64)
+        values = [found[label] for _, found in rows if label in found]
+        if any(v not in (0, 1) for v in values):
+            raise DataError(f"label {label!r} must be 0 or 1 in every row")
+        y = np.array(values, dtype=np.int64)
         positive, negative = int(y.sum()), int(len(y) - y.sum())
+        entry: dict = {"recalibrated": False, "rows": len(y), "positive": positive}
+        report[label] = entry
         if min(positive, negative) < MIN_PER_CLASS:
-            report[label] = {"recalibrated": False, "rows": len(y), "positive": positive,
-                             "reason": f"needs at least {MIN_PER_CLASS} rows of each class, "
-                                       f"has {positive} positive and {negative} negative"}
+            entry["reason"] = (f"needs at least {MIN_PER_CLASS} rows of each class, has "
+                               f"{positive} positive and {negative} negative")
             continue
         m = margins[have, i]
+        a, b = platt(m, y)
+        if a <= 0:
+            # A calibration cannot reverse the model: the labels rank the comments the other
+            # way round from the scores (an inverted column, or a different meaning of 1).
+            entry["reason"] = ("the labels disagree with the model's order of the comments "
+                               "(the higher the score, the fewer labelled 1); check that 1 "
+                               f"means {label}")
+            continue
         before = model.probabilities(margins[have])[:, i]
-        calibration[i] = platt(m, y)
-        report[label] = {"recalibrated": True, "rows": len(y), "positive": positive,
-                         "before": _quality(y, before), "after": _quality(y, _cross_fitted(m, y))}
+        calibration[i] = (a, b)
+        entry.update(recalibrated=True, before=_quality(y, before),
+                     after=_quality(y, _cross_fitted(m, y)))
     if not any(entry["recalibrated"] for entry in report.values()):
         reasons = "; ".join(f"{label}: {entry['reason']}" for label, entry in report.items())
         raise DataError(f"nothing to recalibrate ({reasons})")
 
-    base = model.manifest.get("recalibrated", {}).get("from_version", model.version)
+    earlier = model.manifest.get("recalibrated")
+    base = earlier["from_version"] if earlier else model.version
     digest = hashlib.sha256(np.ascontiguousarray(calibration).tobytes()).hexdigest()
     manifest = {
         **model.manifest,
@@ -100,6 +117,8 @@ def recalibrate(model: Model, rows: Sequence[Row], source: str = "") -> tuple[Mo
             "data": {"sha256": rows_digest(rows), "rows": len(rows),
                      "source": source},
             "labels": report,
+            # a recalibrated model recalibrated again: what was done to it before
+            "previous": earlier,
         },
     }
     return model.with_calibration(calibration, manifest), report

@@ -1,4 +1,4 @@
-"""Command line: ``model train``, ``model evaluate`` and ``model score``.
+"""Command line: ``model train``, ``evaluate``, ``compare``, ``calibrate`` and ``score``.
 
 ``model`` is a ``click.Group``; the service mounts it as ``moderation model ...``, and it
 also runs alone as ``python -m classifier.cli``.
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from classifier.calibration import MIN_PER_CLASS, recalibrate
 from classifier.data import read_rows
 from classifier.errors import DataError, ModelError
 from classifier.evaluation import compare_auc, evaluate_rows, write_report
@@ -277,8 +278,6 @@ def compare(model_dirs, data_files, label_as, rounds):
 def calibrate(model_dir, data_files, label_as, out_dir):
     """Make the scores mean what they say on your own comments: fit the calibration again
     on labelled rows, keeping the weights (the ranking and ROC AUC do not change)."""
-    from classifier.calibration import MIN_PER_CLASS, recalibrate
-
     try:
         loaded = _load(model_dir)
         rows = [row for file in data_files for row in read_rows(file, label_as=label_as)]

@@ -183,6 +183,9 @@ def _fit_on(idx: np.ndarray, x_all: sp.csr_matrix, y_all: np.ndarray, sw_all: np
     the copies of those rows.  ``x_all`` holds the label's rows, then its copies;
     ``copy_origin`` gives the row each copy was made from."""
     n_rows = x_all.shape[0] - len(copy_origin)
+    if len(idx) == n_rows:  # every row, in order: no need to copy the matrix
+        learnt, bias = fit_weights(x_all, y_all, sw_all, params, n_bits, idf)
+        return learnt.astype(params.weight_dtype), bias
     chosen = np.concatenate([idx, n_rows + np.flatnonzero(np.isin(copy_origin, idx))])
     learnt, bias = fit_weights(x_all[chosen], y_all[chosen], sw_all[chosen], params, n_bits,
                                idf)
@@ -248,6 +251,7 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
                             f"{counts[0]} negative and {counts[1]} positive")
         x, sw = matrix[have], weight_arr[have]
         fit_idx, cal_idx = _split(len(y), y, params)
+        held_out = len(cal_idx) < len(y)  # else too few rows: calibrated on the fitting rows
         say(f"{label}: fitting on {len(fit_idx):,} rows ({int(y[fit_idx].sum()):,} positive), "
             f"calibrating on {len(cal_idx):,}")
         # The label's rows, then the counterfactual copies of them (same label and weight).
@@ -268,14 +272,14 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
         metrics[label] = {
             "rows": int(len(y)), "positive": int(counts[1]),
             "calibration_rows": int(len(cal_idx)),
-            "calibration_is_heldout": bool(len(cal_idx) < len(y)),
+            "calibration_is_heldout": held_out,
             # the stored weights were fitted again on all rows after these were measured
-            "refit_on_all_rows": bool(params.refit and len(cal_idx) < len(y)),
+            "refit_on_all_rows": params.refit and held_out,
             **binary_metrics(y[cal_idx], probs, params.thresholds),
         }
         say(f"{label}: held-out ROC AUC {metrics[label]['roc_auc']:.4f}, "
             f"average precision {metrics[label]['average_precision']:.4f}")
-        if params.refit and len(cal_idx) < len(y):
+        if params.refit and held_out:
             # The calibration and the metrics above are those of the fit on the rest; the
             # stored weights learn from every row (as CalibratedClassifierCV(ensemble=False)).
             say(f"{label}: fitting again on all {len(y):,} rows")

@@ -68,6 +68,7 @@ def test_recalibrated_model_is_a_new_version_that_says_where_it_came_from(tiny_m
     again, _ = recalibrate(loaded, site_rows(seed=13))
     assert again.version.startswith(f"{tiny_model.version}-cal-")
     assert again.version.count("-cal-") == 1
+    assert again.manifest["recalibrated"]["previous"] == record  # what was done before
 
 
 def test_a_label_without_enough_rows_of_each_class_is_left_as_it_was(tiny_model):
@@ -79,9 +80,41 @@ def test_a_label_without_enough_rows_of_each_class_is_left_as_it_was(tiny_model)
     assert not np.array_equal(recalibrated.calibration[0], tiny_model.calibration[0])
 
 
-def test_too_few_labelled_rows_is_a_clear_error(tiny_model):
-    rows = site_rows()[: MIN_PER_CLASS]
-    with pytest.raises(DataError, match="nothing to recalibrate.*needs at least"):
+def rows_of_each_class(positive: int, negative: int) -> list[tuple[str, dict[str, int]]]:
+    rows = site_rows(800)
+    return ([r for r in rows if r[1]["abuse"]][:positive]
+            + [r for r in rows if not r[1]["abuse"]][:negative])
+
+
+def test_twenty_rows_of_each_class_are_enough_nineteen_are_not(tiny_model):
+    _, report = recalibrate(tiny_model, [(t, {"abuse": y["abuse"]})
+                                         for t, y in rows_of_each_class(MIN_PER_CLASS, 60)])
+    assert report["abuse"]["recalibrated"]
+    with pytest.raises(DataError, match="nothing to recalibrate.*needs at least 20 rows of each "
+                                        "class, has 19 positive"):
+        recalibrate(tiny_model, [(t, {"abuse": y["abuse"]})
+                                 for t, y in rows_of_each_class(MIN_PER_CLASS - 1, 60)])
+    with pytest.raises(DataError, match="no labelled rows"):
+        recalibrate(tiny_model, [])
+
+
+def test_labels_that_contradict_the_model_never_reverse_its_scores(tiny_model):
+    """An inverted label column fits a negative slope, which would turn every score round
+    (and its explanations with it): the label is left as it was, with the reason."""
+    inverted = [(text, {"abuse": 1 - labels["abuse"]}) for text, labels in site_rows()]
+    with pytest.raises(DataError, match="disagree with the model's order"):
+        recalibrate(tiny_model, inverted)
+    mixed = [(text, {"abuse": 1 - labels["abuse"], "spam": labels["spam"]})
+             for text, labels in site_rows()]
+    recalibrated, report = recalibrate(tiny_model, mixed)
+    assert not report["abuse"]["recalibrated"] and report["spam"]["recalibrated"]
+    text = "you are a clown, honestly"
+    assert recalibrated.score(text).scores["abuse"] == tiny_model.score(text).scores["abuse"]
+
+
+def test_labels_must_be_zero_or_one(tiny_model):
+    rows = [(text, {"abuse": 2 * labels["abuse"]}) for text, labels in site_rows()]
+    with pytest.raises(DataError, match="0 or 1"):
         recalibrate(tiny_model, rows)
 
 

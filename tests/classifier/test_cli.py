@@ -240,3 +240,7 @@ def test_default_names_the_shipped_model_in_every_command(tiny_csv, tmp_path):
                                         "--output", str(tmp_path / "scored.csv")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "scored.csv").read_text(encoding="utf-8").startswith("text,")
+    result = CliRunner().invoke(model, ["calibrate", "--model", "default", "--data",
+                                        str(tiny_csv), "--out", str(tmp_path / "cal")])
+    assert result.exit_code == 0, result.output
+    assert f"wrote model {shipped}-cal-" in result.output

@@ -34,8 +34,8 @@ def dockerfile_copies() -> tuple[list[str], list[tuple[str, str]]]:
         words = shlex.split(line, comments=True)
         if words[0] == "FROM":
             stages.append([])
-        elif not any(w.startswith("--from") for w in words):
-            stages[-1].append(words[1:])
+        elif not any(w.startswith("--from") for w in words):  # --from: between stages
+            stages[-1].append([w for w in words[1:] if not w.startswith("--")])  # --chown...
     build, runtime = stages
     return [src for words in build for src in words[:-1]], [
         (src, words[-1]) for words in runtime for src in words[:-1]]
