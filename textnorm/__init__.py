@@ -49,6 +49,16 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 def _unleet(text: str) -> str:
+    # Again until nothing changes: a symbol turned into a letter can put the next one inside
+    # a word ("0!a" -> "o!a" -> "oia"), and fold() must give the same text when applied twice.
+    while True:
+        folded = _unleet_once(text)
+        if folded == text:
+            return folded
+        text = folded
+
+
+def _unleet_once(text: str) -> str:
     if not _LEET_RUN.search(text):
         return text
     out: list[str] = []

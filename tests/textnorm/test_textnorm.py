@@ -45,11 +45,18 @@ def test_functions_are_total(text):
 
 @given(st.text())
 @example("\uab70")  # Cherokee small letter a, found by hypothesis
+@example("0!A")  # the 0 becomes a letter, which puts the ! inside a word; found by hypothesis
 def test_fold_is_idempotent_on_its_output_case(text):
     once = fold(text)
     assert fold(once) == once
     # case-folded, not lower-cased: Unicode folds Cherokee to its capitals (U+AB70 -> U+13A0)
     assert once.casefold() == once
+
+
+def test_a_symbol_that_a_folded_symbol_puts_inside_a_word_is_folded_too():
+    assert fold("0!A") == "oia"
+    assert fold("$h!t") == "shit"
+    assert fold("idiot! 2024 $5") == "idiot! 2024 $5"
 
 
 @pytest.mark.parametrize(("text", "joined"), [
