@@ -47,6 +47,7 @@ HIDDEN_TERMS = frozenset((
 ))
 # Signals shown in explanations; length, the last, is left out: every text has one.
 _EXPLAINED_DENSE = len(DENSE_NAMES) - 1
+_NO_SLOTS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ class ScoreResult:
 
     scores: dict[str, float]
     terms: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+
+def _probability(margin: float, a: float, b: float) -> float:
+    """One calibrated probability, as :meth:`Model.probabilities` computes it for arrays."""
+    return 1.0 / (1.0 + math.exp(-min(max(margin * a + b, -40.0), 40.0)))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -86,6 +92,7 @@ class Model:
         self._stored_weights = weights
         self._bias = bias.astype(np.float64)
         self._calibration = calibration.astype(np.float64)
+        self._calibration_pairs = [tuple(pair) for pair in self._calibration.tolist()]
         self._dense_base = 1 << featurizer.n_bits
         self._vector_base = self._dense_base + len(DENSE_NAMES)
         # The vector block is linear, so each table word's share of a margin is fixed: its
@@ -145,46 +152,47 @@ class Model:
                  dense: np.ndarray) -> dict[str, list[tuple[str, float]]]:
         """Credit each word with its own weight (its word vector's share included), half of
         each pair it is in and the character n-grams centred on it; then keep the words (and
-        signals) that add most."""
+        signals) that add most.  A word that occurs twice is one term."""
         n_labels = len(self._labels)
-        n_words = len(feats.word_spans)
-        n_slots = n_words + _EXPLAINED_DENSE
-        credit = np.zeros((n_labels, n_slots))
-        if n_words and chars.shape[1]:
-            owner = feats.char_owners()
-            for row in range(n_labels):
-                credit[row] = np.bincount(owner, weights=chars[row], minlength=n_slots)
+        n_words = len(feats.words)
+        group_of: dict[str, int] = {}
+        names_of_words = [group_of.setdefault(name, len(group_of)) for name in feats.words]
+        n_groups = len(group_of) + _EXPLAINED_DENSE
+        # every contribution goes to a term: a character n-gram to the word it is centred
+        # on, a word to itself, a pair half to each of its words, a signal to itself; one
+        # bincount over all labels at once (label i's terms at i * n_groups)
+        signal_groups = np.arange(len(group_of), n_groups)
         if n_words:
-            credit[:, :n_words] += words[:, :n_words]
+            group = np.array(names_of_words, dtype=np.int64)
             pairs = words[:, n_words:] / 2
             n_pairs = pairs.shape[1]
-            credit[:, :n_pairs] += pairs
-            credit[:, 1: n_pairs + 1] += pairs
-        credit[:, n_words:] = dense[:, :_EXPLAINED_DENSE]
-        group_of: dict[str, int] = {}  # a word that occurs twice is one term
-        groups = [group_of.setdefault(name, len(group_of))
-                  for name in feats.words + DENSE_NAMES[:_EXPLAINED_DENSE]]
-        names = list(group_of)
-        if len(names) < n_slots:
-            merged = np.zeros((n_labels, len(names)))
-            for row in range(n_labels):
-                merged[row] = np.bincount(groups, weights=credit[row], minlength=len(names))
+            slots = np.concatenate((group[feats.char_owners()] if chars.shape[1] else _NO_SLOTS,
+                                    group, group[:n_pairs], group[1:n_pairs + 1],
+                                    signal_groups))
+            values = np.concatenate((chars, words[:, :n_words], pairs, pairs,
+                                     dense[:, :_EXPLAINED_DENSE]), axis=1)
         else:
-            merged = credit
-        out = {}
+            slots, values = signal_groups, dense[:, :_EXPLAINED_DENSE]
+        offsets = np.arange(n_labels)[:, None] * n_groups
+        merged = np.bincount((slots + offsets).ravel(), weights=values.ravel(),
+                             minlength=n_labels * n_groups).reshape(n_labels, n_groups)
+        names = [*group_of, *DENSE_NAMES[:_EXPLAINED_DENSE]]
+        shown = [i for i, name in enumerate(names) if name not in HIDDEN_TERMS]
+        out: dict[str, list[tuple[str, float]]] = {}
         # plain floats from here: sorting a few dozen of them is faster without numpy
-        for label, values in zip(self._labels, merged.tolist(), strict=True):
-            order = sorted(range(len(values)), key=values.__getitem__, reverse=True)
-            shown = [i for i in order if values[i] > 0 and names[i] not in HIDDEN_TERMS]
-            out[label] = [(names[i], round(values[i], 4)) for i in shown[:TOP_TERMS]]
+        for label, credit in zip(self._labels, merged.tolist(), strict=True):
+            top = sorted(shown, key=credit.__getitem__, reverse=True)[:TOP_TERMS]
+            out[label] = [(names[i], round(credit[i], 4)) for i in top if credit[i] > 0]
         return out
 
     def score(self, text: str) -> ScoreResult:
         """Scores for one comment, with the terms that pushed each score up most."""
         feats = self.featurizer.features(text)
         chars, words, dense = self._contributions(feats)
-        probs = self.probabilities(self._total(chars, words, dense))
-        scores = {label: float(p) for label, p in zip(self._labels, probs, strict=True)}
+        # one comment: plain floats are faster than numpy on two numbers
+        margins = self._total(chars, words, dense).tolist()
+        scores = {label: _probability(margin, a, b) for label, margin, (a, b)
+                  in zip(self._labels, margins, self._calibration_pairs, strict=True)}
         return ScoreResult(scores=scores, terms=self._explain(feats, chars, words, dense))
 
     def batch_margins(self, texts: Sequence[str]) -> np.ndarray:
