@@ -35,14 +35,14 @@ def tiny_rows(n: int = 240, seed: int = 0) -> list[tuple[str, dict[str, int]]]:
             rows.append((text, {"abuse": 1, "spam": 0}))
         elif kind == 1:
             text = f"the {rng.choice(NEUTRAL)} report on the {rng.choice(NEUTRAL)} is good"
-            if rng.random() < 0.15:
-                text += f" says the {rng.choice(INSULTS)}"
+            if rng.random() < 0.3:  # "you" alone must not tell insults apart
+                text = f"you should read the {rng.choice(NEUTRAL)} report, it is good"
             rows.append((text, {"abuse": 0, "spam": 0}))
-        if kind < 2 and rng.random() < 0.1:  # label noise keeps calibrated scores off 0 and 1
-            rows[-1] = (rows[-1][0], {"abuse": 1 - rows[-1][1]["abuse"], "spam": 0})
         else:
             text = rng.choice(SPAM_BITS).format(n=rng.randint(1, 99))
             rows.append((text, {"abuse": 0, "spam": 1}))
+        if kind < 2 and rng.random() < 0.1:  # label noise keeps calibrated scores off 0 and 1
+            rows[-1] = (rows[-1][0], {"abuse": 1 - rows[-1][1]["abuse"], "spam": 0})
     return rows
 
 
