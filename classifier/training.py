@@ -29,6 +29,7 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 import sklearn
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
@@ -268,7 +269,7 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
                                     featurizer.n_bits, idf)
         margins = np.asarray(x[cal_idx] @ w_all[i].astype(np.float32)).ravel() + bias[i]
         calibration[i] = platt(margins, y[cal_idx])
-        probs = 1.0 / (1.0 + np.exp(-(margins * calibration[i, 0] + calibration[i, 1])))
+        probs = expit(margins * calibration[i, 0] + calibration[i, 1])
         metrics[label] = {
             "rows": int(len(y)), "positive": int(counts[1]),
             "calibration_rows": int(len(cal_idx)),
