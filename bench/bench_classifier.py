@@ -21,6 +21,11 @@ that training does not read, such as ``data/news_validation.csv``) it also print
 ROC AUC on those rows (``news``) and ``score``, the average of ``mean`` and ``news``: the
 criterion when news-like text that no training source resembles should count as much as the
 training sources together.
+
+``--project-file FILE`` (repeatable) adds a labelled file of the project's own, such as
+``data/news_validation.csv``, as one more split per label it holds, scored by every system:
+news-site comments, the text the model is for, which no public set resembles.  Give
+``data/news_test.csv`` only to measure a decision already taken (see docs/model.md).
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from bench_speed import medians_in_turns  # noqa: E402  (beside this script)
 
 from classifier import DEFAULT_MODEL_PATH, load_model, recipe  # noqa: E402
 from classifier.augment import counterfactuals  # noqa: E402
+from classifier.data import read_rows  # noqa: E402
 from classifier.errors import DataError  # noqa: E402
 from classifier.evaluation import binary_metrics, compare_auc  # noqa: E402
 from classifier.training import TrainParams, build_pipeline, fit_weights, idf_factors  # noqa: E402
@@ -169,8 +175,6 @@ def select(data_dir: Path, grid: dict[str, list], news: Path | None = None,
     """
     from sklearn.metrics import roc_auc_score
 
-    from classifier.data import read_rows
-
     news_rows = [r for r in read_rows(news) if "abuse" in r[1]] if news else []
     news_texts = [t for t, _ in news_rows]
     news_y = np.array([found["abuse"] for _, found in news_rows])
@@ -241,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="The project's example files for --select and the reference "
                              "(repeatable; default: data/news_examples.csv).")
     parser.add_argument("--examples-weight", type=float, default=recipe.EXAMPLES_WEIGHT)
+    parser.add_argument("--project-file", action="append", default=[], metavar="FILE",
+                        help="Also evaluate every system on this labelled file of the "
+                             "project's (repeatable).")
     args = parser.parse_args(argv)
     if not args.examples_weight >= 0:
         parser.error("--examples-weight must be 0 or more")
@@ -262,7 +269,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n")
         return 0
 
-    splits = {name: recipe.eval_rows(name, data_dir) for name in recipe.EVAL_SPLITS}
+    # name -> (label, rows)
+    splits = {name: (recipe.EVAL_SPLITS[name][1], recipe.eval_rows(name, data_dir))
+              for name in recipe.EVAL_SPLITS}
+    try:
+        for file in args.project_file:
+            rows = read_rows(file)
+            for label in ("abuse", "spam"):
+                labelled = [(text, found) for text, found in rows if label in found]
+                if len({found[label] for _, found in labelled}) == 2:
+                    splits[f"{Path(file).stem} ({label})"] = (label, labelled)
+                elif labelled:
+                    print(f"{file}: {label} left out, it needs rows of both classes")
+    except DataError as exc:
+        print(f"bench_classifier: {exc}", file=sys.stderr)
+        return 2
     systems = [ours(Path(args.model))]
     if not args.skip_peers:
         for factory in (profanity_check, hatesonar):
@@ -284,8 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict = {"splits": {}, "timing": {}}
     print(f"\n{'split':<24} {'label':<6} {'n':>6} {'pos':>5}  "
           f"{'system':<34} {'ROC AUC':>8} {'AP':>7} {'F1@0.5':>7} {'ECE':>6}")
-    for name, rows in splits.items():
-        label = recipe.EVAL_SPLITS[name][1]
+    for name, (label, rows) in splits.items():
         texts = [t for t, _ in rows]
         y = [found[label] for _, found in rows]
         scored = {}
@@ -311,7 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"[{low:+.4f}, {high:+.4f}] {c['verdict']}")
         print()
 
-    pool = [t for rows in splits.values() for t, _ in rows]
+    pool = [t for name, (_, rows) in splits.items() if name in recipe.EVAL_SPLITS
+            for t, _ in rows]
     short = [t for t in pool if 80 <= len(t) <= 120][:500]
     many = (pool * 2)[:3000]
     print(f"timing: single calls on {len(short)} comments of 80-120 characters, the "

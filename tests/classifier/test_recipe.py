@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -71,3 +72,54 @@ def test_example_files_are_read_in_order_with_their_weight(tmp_path):
     rows, weights, _ = recipe.training_rows(data_dir)
     assert weights[-1] == recipe.EXAMPLES_WEIGHT
     assert len(rows) == public + len(read_rows(recipe.EXAMPLES_PATH))
+
+
+def _fake_eval_data_dir(root: Path) -> Path:
+    """Every public file the benchmark reads, with comments of about 100 characters and both
+    classes on each side of every held-out split."""
+    files = {source.path: source.holdout for source in recipe.SOURCES}
+    for file, _, _ in recipe.EVAL_SPLITS.values():
+        files.setdefault(file, 0.0)
+    for i, (file, share) in enumerate(sorted(files.items())):
+        need = {(held, label): 2 for held in ({False, True} if share else {False})
+                for label in (0, 1)}
+        lines, k = ["text,label,source_label"], 0
+        while any(need.values()):
+            label = k % 2
+            text = f"file {i} comment {k} " + ("you are a worthless idiot " if label
+                                                else "the council met on tuesday ") * 3
+            key = (recipe.is_held_out(text, share), label)
+            if need.get(key, 0) > 0:
+                need[key] -= 1
+                lines.append(f"{text},{label},{'hateful' if label else 'non-hateful'}|case_{k % 3}")
+            k += 1
+        path = root / file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def test_bench_scores_every_split_and_the_project_files(tmp_path):
+    data_dir = _fake_eval_data_dir(tmp_path / "data")
+    project = tmp_path / "news.csv"
+    project.write_text("text,abuse,spam\nyou are a worthless idiot,1,0\nthanks for the report,0,0\n"
+                       "buy pills at www.pills1.net,0,1\nwhat a moron you are,1,0\n"
+                       "the mayor spoke well,0,0\nearn $500 a day at www.cash2.com,0,1\n",
+                       encoding="utf-8")
+    only_abuse = tmp_path / "insults.csv"  # one class only: no ROC AUC, so left out
+    only_abuse.write_text("text,abuse\nyou idiot,1\nyou moron,1\n", encoding="utf-8")
+    out = tmp_path / "results.json"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench_classifier.py"), "--data-dir",
+         str(data_dir), "--skip-peers", "--skip-reference", "--project-file", str(project),
+         "--project-file", str(only_abuse), "--json", str(out)],
+        capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert result.returncode == 0, result.stderr
+    results = json.loads(out.read_text())
+    assert set(results["splits"]) == {*recipe.EVAL_SPLITS, "news (abuse)", "news (spam)"}
+    news = next(iter(results["splits"]["news (abuse)"].values()))
+    assert news["n"] == 6 and news["positive"] == 2
+    (timing,) = results["timing"].values()
+    assert timing["single_median_ms"] > 0 and timing["batch_per_s"] > 0
+    assert "news (spam)" in result.stdout
+    assert "insults.csv: abuse left out, it needs rows of both classes" in result.stdout
