@@ -156,13 +156,22 @@ def resolve(host: str, port: int, timeout: float | None = None) -> list[tuple]:
 
 
 def _look_up(key: tuple[str, int], lookup: Future) -> None:
+    # The lookup is forgotten before its answer is given, so that a check made after the
+    # answer (the next delivery attempt, say) asks the resolver again instead of reusing it.
     try:
-        lookup.set_result(getaddrinfo(*key, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP))
+        infos = getaddrinfo(*key, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except BaseException as exc:  # noqa: BLE001 - handed to the callers waiting for it
+        _forget(key, lookup)
         lookup.set_exception(exc)
-    finally:
-        with _lookups_lock:
-            _lookups.pop(key, None)
+    else:
+        _forget(key, lookup)
+        lookup.set_result(infos)
+
+
+def _forget(key: tuple[str, int], lookup: Future) -> None:
+    with _lookups_lock:
+        if _lookups.get(key) is lookup:
+            del _lookups[key]
 
 
 def check_url(url: str, settings: Rules) -> Target:

@@ -388,6 +388,28 @@ def test_a_name_that_hangs_holds_one_lookup_and_does_not_block_other_names(
     assert egress.resolve("fine.example", 443, timeout=2)  # the hung lookups are gone
 
 
+def test_a_lookup_that_has_answered_is_not_reused_by_the_next_check(
+        dns: FakeDNS, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lookups are shared only while they wait for an answer: once answered, the next
+    check asks again, so that a name re-pointed to a private address (DNS rebinding) is
+    seen at once, even if the thread that looked it up has not finished yet."""
+    from concurrent.futures import Future
+
+    from service import egress
+
+    class SlowToFinish(Future):  # the looking-up thread lingers after giving its answer
+        def set_result(self, result: Any) -> None:
+            super().set_result(result)
+            time.sleep(0.3)
+
+    monkeypatch.setattr(egress, "Future", SlowToFinish)
+    dns.names["moving.example"] = [PUBLIC_IP]
+    assert egress.resolve("moving.example", 443)[0][4][0] == PUBLIC_IP
+    dns.names["moving.example"] = ["127.0.0.1"]
+    assert egress.resolve("moving.example", 443)[0][4][0] == "127.0.0.1"
+    assert dns.asked == ["moving.example", "moving.example"]
+
+
 @pytest.mark.parametrize("url", [
     f"https://{PUBLIC_IP}/hook",
     "http://[2606:2800:220:1:248:1893:25c8:1946]:8080/hook",
