@@ -31,7 +31,7 @@ PROBES = (
     "\u0261\u0280\u1d07\u1d00\u1d1b", "stra\u00dfe \u00e6on \u0153uvre \u0142\u00f8d",
     # leetspeak inside and at the edges of words, and numbers that must stay numbers
     "1d10t", "sh!t", "a$$", "$hit", "h3ll0 w0rld", "n00b5", "ph|ll", "$5 in 2024",
-    "idiot!", "C++ and A+", "what?! no|way", "call 0800 123 456",
+    "idiot!", "C++ and A+", "what?! no|way", "call 0800 123 456", "0!A", "Top 10!Great",
     # repetition
     "stuuuupid", "nooooo!!!!!", "aa bb ccc", "\U0001f600\U0001f600\U0001f600",
     # accents and combining marks

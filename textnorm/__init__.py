@@ -49,16 +49,6 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 def _unleet(text: str) -> str:
-    # Again until nothing changes: a symbol turned into a letter can put the next one inside
-    # a word ("0!a" -> "o!a" -> "oia"), and fold() must give the same text when applied twice.
-    while True:
-        folded = _unleet_once(text)
-        if folded == text:
-            return folded
-        text = folded
-
-
-def _unleet_once(text: str) -> str:
     if not _LEET_RUN.search(text):
         return text
     out: list[str] = []
@@ -69,15 +59,29 @@ def _unleet_once(text: str) -> str:
         after = end < len(text) and _LETTER.match(text, end) is not None
         if not (before or after):
             continue
-        run = m.group()
         out.append(text[last:start])
-        if before and after:
-            out.append("".join(LEET[c] for c in run))
-        else:
-            out.append("".join(LEET[c] if c in _LEET_AT_EDGE else c for c in run))
+        out.append(_unleet_run(m.group(), before, after))
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+def _unleet_run(run: str, before: bool, after: bool) -> str:
+    """A run of leetspeak symbols next to a letter: all of it read as letters inside a word;
+    at a word's edge, only the symbols that stand for letters there and that touch the word
+    (the "$$" of "a$$"; in "0!a" nothing: the "!" stands between the "0" and the word), so
+    that folding twice gives what folding once gave."""
+    if before and after:
+        return "".join(LEET[c] for c in run)
+    if after:  # the word starts right after the run
+        keep = len(run)
+        while keep and run[keep - 1] in _LEET_AT_EDGE:
+            keep -= 1
+        return run[:keep] + "".join(LEET[c] for c in run[keep:])
+    take = 0  # the word ends right before the run
+    while take < len(run) and run[take] in _LEET_AT_EDGE:
+        take += 1
+    return "".join(LEET[c] for c in run[:take]) + run[take:]
 
 
 _RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
