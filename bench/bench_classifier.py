@@ -251,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.examples_weight >= 0:
         parser.error("--examples-weight must be 0 or more")
+    if args.select and args.project_file:
+        parser.error("--project-file is for the benchmark; with --select, use --news-val")
     examples = {"examples": args.examples or recipe.EXAMPLES_PATH,
                 "examples_weight": args.examples_weight}
     try:
@@ -277,8 +279,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows = read_rows(file)
             for label in ("abuse", "spam"):
                 labelled = [(text, found) for text, found in rows if label in found]
+                name = f"{Path(file).stem} ({label})"
+                if name in splits:  # two files of one name: tell them apart by their path
+                    name = f"{file} ({label})"
                 if len({found[label] for _, found in labelled}) == 2:
-                    splits[f"{Path(file).stem} ({label})"] = (label, labelled)
+                    splits[name] = (label, labelled)
                 elif labelled:
                     print(f"{file}: {label} left out, it needs rows of both classes")
     except DataError as exc:

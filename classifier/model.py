@@ -59,7 +59,8 @@ class ScoreResult:
 
 
 def _probability(margin: float, a: float, b: float) -> float:
-    """One calibrated probability, as :meth:`Model.probabilities` computes it for arrays."""
+    """One calibrated probability: :meth:`Model.probabilities`'s formula for one margin
+    (``math.exp`` may differ from numpy's in the last bit)."""
     return 1.0 / (1.0 + math.exp(-min(max(margin * a + b, -40.0), 40.0)))
 
 

@@ -106,17 +106,22 @@ def test_bench_scores_every_split_and_the_project_files(tmp_path):
                        "buy pills at www.pills1.net,0,1\nwhat a moron you are,1,0\n"
                        "the mayor spoke well,0,0\nearn $500 a day at www.cash2.com,0,1\n",
                        encoding="utf-8")
+    (tmp_path / "other").mkdir()
+    same_name = tmp_path / "other" / "news.csv"  # kept apart from news.csv by its path
+    same_name.write_text(project.read_text(encoding="utf-8"), encoding="utf-8")
     only_abuse = tmp_path / "insults.csv"  # one class only: no ROC AUC, so left out
     only_abuse.write_text("text,abuse\nyou idiot,1\nyou moron,1\n", encoding="utf-8")
     out = tmp_path / "results.json"
     result = subprocess.run(
         [sys.executable, str(REPO / "bench" / "bench_classifier.py"), "--data-dir",
          str(data_dir), "--skip-peers", "--skip-reference", "--project-file", str(project),
-         "--project-file", str(only_abuse), "--json", str(out)],
+         "--project-file", str(same_name), "--project-file", str(only_abuse),
+         "--json", str(out)],
         capture_output=True, text=True, cwd=REPO, timeout=600)
     assert result.returncode == 0, result.stderr
     results = json.loads(out.read_text())
-    assert set(results["splits"]) == {*recipe.EVAL_SPLITS, "news (abuse)", "news (spam)"}
+    assert set(results["splits"]) == {*recipe.EVAL_SPLITS, "news (abuse)", "news (spam)",
+                                      f"{same_name} (abuse)", f"{same_name} (spam)"}
     news = next(iter(results["splits"]["news (abuse)"].values()))
     assert news["n"] == 6 and news["positive"] == 2
     (timing,) = results["timing"].values()
