@@ -157,14 +157,14 @@ class Model:
         n_labels = len(self._labels)
         n_words = len(feats.words)
         group_of: dict[str, int] = {}
-        names_of_words = [group_of.setdefault(name, len(group_of)) for name in feats.words]
+        word_groups = [group_of.setdefault(name, len(group_of)) for name in feats.words]
         n_groups = len(group_of) + _EXPLAINED_DENSE
         # every contribution goes to a term: a character n-gram to the word it is centred
         # on, a word to itself, a pair half to each of its words, a signal to itself; one
         # bincount over all labels at once (label i's terms at i * n_groups)
         signal_groups = np.arange(len(group_of), n_groups)
         if n_words:
-            group = np.array(names_of_words, dtype=np.int64)
+            group = np.array(word_groups, dtype=np.int64)
             pairs = words[:, n_words:] / 2
             n_pairs = pairs.shape[1]
             slots = np.concatenate((group[feats.char_owners()] if chars.shape[1] else _NO_SLOTS,
