@@ -50,33 +50,9 @@ def test_bench_says_so_and_exits_non_zero_without_data(tmp_path):
 
 
 def _fake_data_dir(root: Path) -> Path:
-    """Every public source as a two-row CSV, so the recipe reads without the shared data."""
-    for i, source in enumerate(recipe.SOURCES):
-        path = root / source.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"text,label\nsource {i} bad,1\nsource {i} fine,0\n", encoding="utf-8")
-    return root
-
-
-def test_example_files_are_read_in_order_with_their_weight(tmp_path):
-    data_dir = _fake_data_dir(tmp_path / "data")
-    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
-    first.write_text("text,abuse,spam\nfirst,1,0\n", encoding="utf-8")
-    second.write_text("text,abuse,spam\nsecond,0,1\nthird,0,0\n", encoding="utf-8")
-    rows, weights, described = recipe.training_rows(data_dir, [first, second], 7.5)
-    public = len(rows) - 3
-    assert [text for text, _ in rows[-3:]] == ["first", "second", "third"]
-    assert weights[-3:] == [7.5] * 3
-    assert described[-2:] == ["a.csv: 1 rows, weight 7.5", "b.csv: 2 rows, weight 7.5"]
-    # the default: the project's examples file at the recipe's weight
-    rows, weights, _ = recipe.training_rows(data_dir)
-    assert weights[-1] == recipe.EXAMPLES_WEIGHT
-    assert len(rows) == public + len(read_rows(recipe.EXAMPLES_PATH))
-
-
-def _fake_eval_data_dir(root: Path) -> Path:
-    """Every public file the benchmark reads, with comments of about 100 characters and both
-    classes on each side of every held-out split."""
+    """Every public file the recipe and the benchmark read, so that they run without the
+    shared data: comments of about 100 characters, both classes on each side of every
+    held-out split."""
     files = {source.path: source.holdout for source in recipe.SOURCES}
     for file, _, _ in recipe.EVAL_SPLITS.values():
         files.setdefault(file, 0.0)
@@ -99,8 +75,24 @@ def _fake_eval_data_dir(root: Path) -> Path:
     return root
 
 
+def test_example_files_are_read_in_order_with_their_weight(tmp_path):
+    data_dir = _fake_data_dir(tmp_path / "data")
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("text,abuse,spam\nfirst,1,0\n", encoding="utf-8")
+    second.write_text("text,abuse,spam\nsecond,0,1\nthird,0,0\n", encoding="utf-8")
+    rows, weights, described = recipe.training_rows(data_dir, [first, second], 7.5)
+    public = len(rows) - 3
+    assert [text for text, _ in rows[-3:]] == ["first", "second", "third"]
+    assert weights[-3:] == [7.5] * 3
+    assert described[-2:] == ["a.csv: 1 rows, weight 7.5", "b.csv: 2 rows, weight 7.5"]
+    # the default: the project's examples file at the recipe's weight
+    rows, weights, _ = recipe.training_rows(data_dir)
+    assert weights[-1] == recipe.EXAMPLES_WEIGHT
+    assert len(rows) == public + len(read_rows(recipe.EXAMPLES_PATH))
+
+
 def test_bench_scores_every_split_and_the_project_files(tmp_path):
-    data_dir = _fake_eval_data_dir(tmp_path / "data")
+    data_dir = _fake_data_dir(tmp_path / "data")
     project = tmp_path / "news.csv"
     project.write_text("text,abuse,spam\nyou are a worthless idiot,1,0\nthanks for the report,0,0\n"
                        "buy pills at www.pills1.net,0,1\nwhat a moron you are,1,0\n"
