@@ -29,6 +29,9 @@ PROBES = (
     # look-alike letters from other scripts
     "\u0456d\u0456ot", "\u0441\u043e\u0440\u0443", "\u03bf\u03b9\u03ba\u03bf\u03c2",
     "\u0261\u0280\u1d07\u1d00\u1d1b", "stra\u00dfe \u00e6on \u0153uvre \u0142\u00f8d",
+    # Cyrillic words stay Cyrillic, Latin look-alikes and digits inside them become Cyrillic
+    "\u0438\u0434\u0438ot", "\u0443po\u0434", "\u04343\u0431\u0438\u043b",
+    "\u043c\u043e\u0439 \u0451\u0436", "cyka \u0431\u043b\u044f\u0442\u044c",
     # leetspeak inside and at the edges of words, and numbers that must stay numbers
     "1d10t", "sh!t", "a$$", "$hit", "h3ll0 w0rld", "n00b5", "ph|ll", "$5 in 2024",
     "idiot!", "C++ and A+", "what?! no|way", "call 0800 123 456", "0!A", "Top 10!Great",

@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "join_spelled", "squeeze", "normalize", "strip_marks", "LEET"]
+__all__ = ["fold", "join_spelled", "squeeze", "normalize", "script_of", "strip_marks", "LEET"]
 
 # Look-alike letters from other scripts that are used to dodge word filters.  NFKC handles
-# full-width and mathematical letters; these are the ones it leaves alone.
+# full-width and mathematical letters; these are the ones it leaves alone.  They always
+# become Latin: Greek letters, the Cyrillic letters that Russian does not use (Ukrainian і,
+# Komi ԁ...), Latin extensions and symbols.
 _CONFUSABLES = {
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "з": "3", "к": "k", "м": "m", "н": "h", "о": "o",
-    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j",
-    "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ɡ": "g", "ո": "n", "ս": "u",
+    # Cyrillic letters that a Russian, Uzbek or Tajik word does not contain
+    "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l",
+    "ɡ": "g", "ո": "n", "ս": "u",
     # Greek
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
     "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ω": "w", "μ": "u",
@@ -31,6 +32,67 @@ _CONFUSABLES = {
     # Typographic quotes, so that "I’ll" reads like "I'll"
     "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
 }
+
+# Cyrillic and Latin letters that look alike.  Which way a word is folded depends on the
+# script most of its letters are in (see _fold_scripts): "идиot" (Latin o, t) becomes
+# "идиот", "іdiот" becomes "idiot", and a Russian word is never turned into Latin letters.
+_CYRILLIC_TO_LATIN = {
+    "а": "a", "в": "b", "е": "e", "з": "3", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x",
+}
+_LATIN_TO_CYRILLIC = {
+    "a": "а", "b": "в", "c": "с", "e": "е", "h": "н", "k": "к", "m": "м", "n": "п", "o": "о",
+    "p": "р", "r": "г", "t": "т", "u": "и", "x": "х", "y": "у",
+    # digits and symbols written for Cyrillic letters: "д3бил", "4мо", "п@дла"
+    "0": "о", "3": "е", "4": "ч", "6": "б", "@": "а",
+}
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_CYRILLIC_WORD_CHARS = re.compile("[\\w@]+")
+# Letters that could stand for a letter of the other script decide nothing.
+_AMBIGUOUS = frozenset(_CYRILLIC_TO_LATIN) | frozenset(_LATIN_TO_CYRILLIC) | frozenset(
+    _LATIN_TO_CYRILLIC.values()) | frozenset(v for v in _CYRILLIC_TO_LATIN.values())
+_TO_LATIN_TABLE = str.maketrans(_CYRILLIC_TO_LATIN)
+_TO_CYRILLIC_TABLE = str.maketrans(_LATIN_TO_CYRILLIC)
+
+
+def _script_votes(text: str) -> int:
+    """Letters of ``text`` that only Cyrillic has, minus those that only Latin has."""
+    votes = 0
+    for ch in text:
+        if ch in _AMBIGUOUS or not ch.isalpha():
+            continue
+        if "\u0400" <= ch <= "\u04ff":
+            votes += 1
+        elif ch.isascii():
+            votes -= 1
+    return votes
+
+
+def _fold_scripts(text: str) -> str:
+    """Fold look-alike letters into the script of the word they are in.
+
+    A word whose unambiguous letters are mostly Cyrillic gets Cyrillic letters for its
+    Latin look-alikes and digits; one whose letters are mostly Latin gets Latin ones; a word
+    of look-alike letters only follows the text's majority, and stays as it is on a tie.
+    """
+    if not _CYRILLIC.search(text):
+        return text
+    overall = _script_votes(text)
+
+    def one(match: re.Match[str]) -> str:
+        word = match.group()
+        has_cyrillic = _CYRILLIC.search(word) is not None
+        if not has_cyrillic and (word.isdigit() or overall <= 0):
+            return word
+        votes = _script_votes(word) or overall
+        if votes > 0:
+            return word.translate(_TO_CYRILLIC_TABLE) if not word.isdigit() else word
+        if votes < 0 and has_cyrillic:
+            return word.translate(_TO_LATIN_TABLE)
+        return word
+
+    return _CYRILLIC_WORD_CHARS.sub(one, text)
+
 
 # Digits and symbols read as letters (leetspeak).  Applied only where a character sits
 # next to a letter, so that "2024" and "$5" stay numbers.
@@ -92,24 +154,37 @@ _SPELL_SEPARATORS = re.compile(r"[ .\-_*]")
 
 
 def strip_marks(text: str) -> str:
-    """Remove accents and other combining marks: ``café`` -> ``cafe``."""
+    """Remove accents and other combining marks: ``café`` -> ``cafe``, ``ёж`` -> ``еж``.
+
+    The breve of Cyrillic ``й`` stays: it is a letter of its own, not an accent.
+    """
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    kept = "".join(ch for i, ch in enumerate(decomposed) if not unicodedata.combining(ch)
+                   or (ch == "\u0306" and i and decomposed[i - 1] in "иИ"))
+    return unicodedata.normalize("NFC", kept) if "\u0306" in kept else kept
 
 
 def fold(text: str) -> str:
     """Case, width, look-alike letters, accents, zero-width characters and leetspeak folded.
 
     The result keeps word boundaries and punctuation that is not part of a word, so that
-    callers can still split it into words.
+    callers can still split it into words.  Cyrillic words stay Cyrillic (look-alike Latin
+    letters inside them become Cyrillic); Latin words stay Latin.
     """
     if text.isascii():  # the common case: no width, marks or look-alikes to fold
         return _unleet(text.lower())
     text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).casefold()
     text = strip_marks(text).translate(_CONFUSABLE_TABLE)
-    return _unleet(text)
+    once = _unleet(_fold_scripts(text))
+    # A digit read as a Latin letter can tip a mixed word's script: fold until stable.
+    for _ in range(4):
+        again = _unleet(_fold_scripts(once))
+        if again == once:
+            break
+        once = again
+    return once
 
 
 def squeeze(text: str, max_run: int = 2) -> str:
@@ -136,3 +211,19 @@ def join_spelled(text: str) -> str:
     ``fold``, ``squeeze`` and ``normalize`` themselves never join letters.
     """
     return _SPELLED.sub(lambda m: _SPELL_SEPARATORS.sub("", m.group()), text)
+
+
+_CYRILLIC_LETTERS = re.compile("[\u0400-\u04ff]")
+_LATIN_LETTERS = re.compile("[a-zA-Z\u00c0-\u024f]")
+
+
+def script_of(text: str) -> str:
+    """``"cyrillic"`` when most letters of ``text`` are Cyrillic, else ``"latin"``.
+
+    Cheap enough to call on every comment (two regex scans); used to pick the calibration of
+    the classifier's scores, so that a score means the same in Russian as in English.
+    """
+    if text.isascii():
+        return "latin"
+    cyrillic = len(_CYRILLIC_LETTERS.findall(text))
+    return "cyrillic" if cyrillic and cyrillic > len(_LATIN_LETTERS.findall(text)) else "latin"

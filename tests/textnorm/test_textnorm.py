@@ -82,3 +82,32 @@ def test_normalize_does_not_join_spelled_letters():
     """The policy engine relies on normalize keeping spelt-out letters apart."""
     assert normalize("I D I O T") == "i d i o t"
     assert join_spelled(normalize("I D I O T")) == "idiot"
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("Автор — тупой идиот и урод", "автор — тупой идиот и урод"),  # Russian stays Russian
+    ("сдохни, мразь", "сдохни, мразь"),
+    ("идиot", "идиот"),  # Latin o and t inside a Cyrillic word become Cyrillic
+    ("уpoд", "урод"),
+    ("ypoд", "урод"),
+    ("мpaзь", "мразь"),
+    ("д3бил", "дебил"),  # digits for Cyrillic letters
+    ("4мо п@дла", "чмо падла"),
+    ("cyka блять", "сука блять"),  # a word of look-alikes follows the text's script
+    ("іdіot", "idiot"),  # Ukrainian і in an English word becomes Latin
+    ("idiот", "idiot"),  # Cyrillic о and т inside a Latin word become Latin
+    ("пошёл вон", "пошел вон"),
+    ("мой край", "мой край"),  # й is a letter, not и with an accent
+    ("қонун ва ҳуқуқ", "қонун ва ҳуқуқ"),  # Tajik letters stay
+    ("Siz ahmoqsiz, jim bo'ling", "siz ahmoqsiz, jim bo'ling"),  # Uzbek in Latin stays
+])
+def test_fold_keeps_each_word_in_its_own_script(text, folded):
+    assert fold(text) == folded
+
+
+@given(st.text(alphabet="абвгдежзийклмнопрстуфхцчшщъыьэюяёabcdehkmnoprtuxyzsdil0134689@$! ."))
+@example("д1бил")
+@example("с5 сo")
+def test_fold_is_idempotent_on_mixed_cyrillic_and_latin(text):
+    once = fold(text)
+    assert fold(once) == once
