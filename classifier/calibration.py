@@ -24,6 +24,7 @@ from classifier.data import Row, rows_digest
 from classifier.errors import DataError
 from classifier.evaluation import calibration_error
 from classifier.model import Model
+from textnorm import script_of
 
 __all__ = ["MIN_PER_CLASS", "platt", "recalibrate"]
 
@@ -74,33 +75,26 @@ def recalibrate(model: Model, rows: Sequence[Row], source: str = "") -> tuple[Mo
         raise DataError("no labelled rows to recalibrate on")
     margins = model.batch_margins([text for text, _ in rows])
     calibration = model.calibration
+    by_script = model.script_calibration
+    # A script with a calibration of its own is recalibrated on its own rows (when there
+    # are enough of them); the default calibration on the rest.
+    scripts = np.array([script_of(text) if by_script else "" for text, _ in rows])
     report: dict[str, dict] = {}
     for i, label in enumerate(model.labels):
         have = np.array([label in found for _, found in rows], dtype=bool)
         values = [found[label] for _, found in rows if label in found]
         if any(v not in (0, 1) for v in values):
             raise DataError(f"label {label!r} must be 0 or 1 in every row")
-        y = np.array(values, dtype=np.int64)
-        positive, negative = int(y.sum()), int(len(y) - y.sum())
-        entry: dict = {"recalibrated": False, "rows": len(y), "positive": positive}
+        entry = _recalibrate_rows(model, margins, np.array(
+            [found.get(label, -1) for _, found in rows]), have & ~np.isin(scripts, list(by_script)),
+            i, label, calibration)
         report[label] = entry
-        if min(positive, negative) < MIN_PER_CLASS:
-            entry["reason"] = (f"needs at least {MIN_PER_CLASS} rows of each class, has "
-                               f"{positive} positive and {negative} negative")
-            continue
-        m = margins[have, i]
-        a, b = platt(m, y)
-        if a <= 0:
-            # A calibration cannot reverse the model: the labels rank the comments the other
-            # way round from the scores (an inverted column, or a different meaning of 1).
-            entry["reason"] = ("the labels disagree with the model's order of the comments "
-                               "(the higher the score, the fewer labelled 1); check that 1 "
-                               f"means {label}")
-            continue
-        before = model.probabilities(margins[have])[:, i]
-        calibration[i] = (a, b)
-        entry.update(recalibrated=True, before=_quality(y, before),
-                     after=_quality(y, _cross_fitted(m, y)))
+        for script, pairs in by_script.items():
+            part = _recalibrate_rows(model, margins, np.array(
+                [found.get(label, -1) for _, found in rows]), have & (scripts == script), i,
+                label, pairs, script)
+            entry.setdefault("scripts", {})[script] = part
+            entry["recalibrated"] = entry["recalibrated"] or part["recalibrated"]
     if not any(entry["recalibrated"] for entry in report.values()):
         reasons = "; ".join(f"{label}: {entry['reason']}" for label, entry in report.items())
         raise DataError(f"nothing to recalibrate ({reasons})")
@@ -121,4 +115,37 @@ def recalibrate(model: Model, rows: Sequence[Row], source: str = "") -> tuple[Mo
             "previous": earlier,
         },
     }
-    return model.with_calibration(calibration, manifest), report
+    digest_scripts = "".join(f"{k}:{v.tobytes().hex()}" for k, v in sorted(by_script.items()))
+    if digest_scripts:
+        manifest["model_version"] = f"{base}-cal-" + hashlib.sha256(
+            np.ascontiguousarray(calibration).tobytes() + digest_scripts.encode()).hexdigest()[:8]
+    return model.with_calibration(calibration, manifest, by_script), report
+
+
+def _recalibrate_rows(model: Model, margins: np.ndarray, labels: np.ndarray, rows: np.ndarray,
+                      i: int, label: str, calibration: np.ndarray,
+                      script: str | None = None) -> dict:
+    """Fit label ``i``'s calibration on ``rows`` into ``calibration`` (in place) when there
+    are enough of them and they agree with the model's order; the report entry says."""
+    y = labels[rows].astype(np.int64)
+    positive, negative = int(y.sum()), int(len(y) - y.sum())
+    entry: dict = {"recalibrated": False, "rows": len(y), "positive": positive}
+    if min(positive, negative) < MIN_PER_CLASS:
+        entry["reason"] = (f"needs at least {MIN_PER_CLASS} rows of each class, has "
+                           f"{positive} positive and {negative} negative")
+        return entry
+    m = margins[rows, i]
+    a, b = platt(m, y)
+    if a <= 0:
+        # A calibration cannot reverse the model: the labels rank the comments the other
+        # way round from the scores (an inverted column, or a different meaning of 1).
+        entry["reason"] = ("the labels disagree with the model's order of the comments "
+                           "(the higher the score, the fewer labelled 1); check that 1 "
+                           f"means {label}")
+        return entry
+    scripts = [script] * int(rows.sum()) if script else None
+    before = model.probabilities(margins[rows], scripts)[:, i]
+    calibration[i] = (a, b)
+    entry.update(recalibrated=True, before=_quality(y, before),
+                 after=_quality(y, _cross_fitted(m, y)))
+    return entry

@@ -22,8 +22,9 @@ from classifier.errors import ModelError
 from classifier.features import DENSE_NAMES, TERM_WEIGHTINGS, HashedFeaturizer, TextFeatures
 from classifier.fingerprint import textnorm_fingerprint
 from classifier.word_vectors import VECTOR_ARRAYS, WordVectors
+from textnorm import script_of
 
-__all__ = ["Model", "ScoreResult", "load_model"]
+__all__ = ["SCRIPTS", "Model", "ScoreResult", "load_model"]
 
 FEATURE_PARAMS = ("n_bits", "char_min", "char_max", "word_bigrams", "max_chars", "word_weight",
                   "tf", "vector_weight")
@@ -33,6 +34,9 @@ _FEATURE_DEFAULTS = {"tf": "count", "vector_weight": 1.0}
 # A block weight beyond this is no model anyone trained; refused so scores cannot overflow.
 MAX_BLOCK_WEIGHT = 1000.0
 TOP_TERMS = 5
+# Scripts that may have a calibration of their own (``textnorm.script_of``), so that a score
+# means the same in Russian as in English; the default calibration serves every other text.
+SCRIPTS = ("cyrillic",)
 # Words never shown as a reason: articles, prepositions, conjunctions and forms of "be" and
 # "have". They carry weight in the model (abusive training texts use "a" and "all" a little
 # more often), but "held because of: all, be, a" tells a moderator nothing. Pronouns
@@ -79,13 +83,18 @@ class Model:
 
     def __init__(self, featurizer: HashedFeaturizer, labels: Sequence[str],
                  weights: np.ndarray, bias: np.ndarray, calibration: np.ndarray,
-                 manifest: Mapping):
+                 manifest: Mapping, script_calibration: Mapping[str, np.ndarray] | None = None):
         n_labels = len(labels)
         if weights.shape != (n_labels, featurizer.n_features):
             raise ModelError(f"weights have shape {weights.shape}, expected "
                              f"{(n_labels, featurizer.n_features)}")
         if bias.shape != (n_labels,) or calibration.shape != (n_labels, 2):
             raise ModelError("bias or calibration arrays do not match the labels")
+        script_calibration = dict(script_calibration or {})
+        for script, pairs in script_calibration.items():
+            if script not in SCRIPTS or np.shape(pairs) != (n_labels, 2):
+                raise ModelError(f"calibration for script {script!r} does not match the "
+                                 f"labels (or the script is not one of {', '.join(SCRIPTS)})")
         self.featurizer = featurizer
         self._labels = tuple(labels)
         # features x labels, so that one gather fetches every label's weight of an n-gram
@@ -94,6 +103,10 @@ class Model:
         self._bias = bias.astype(np.float64)
         self._calibration = calibration.astype(np.float64)
         self._calibration_pairs = [tuple(pair) for pair in self._calibration.tolist()]
+        self._script_calibration = {k: np.asarray(v, dtype=np.float64)
+                                    for k, v in script_calibration.items()}
+        self._script_pairs = {k: [tuple(pair) for pair in v.tolist()]
+                              for k, v in self._script_calibration.items()}
         self._dense_base = 1 << featurizer.n_bits
         self._vector_base = self._dense_base + len(DENSE_NAMES)
         # The vector block is linear, so each table word's share of a margin is fixed: its
@@ -144,10 +157,26 @@ class Model:
     def _total(self, chars: np.ndarray, words: np.ndarray, dense: np.ndarray) -> np.ndarray:
         return self._bias + chars.sum(axis=1) + words.sum(axis=1) + dense.sum(axis=1)
 
-    def probabilities(self, margins: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities from margins (works on one vector or a matrix of rows)."""
+    def probabilities(self, margins: np.ndarray, scripts: Sequence[str] | None = None
+                      ) -> np.ndarray:
+        """Calibrated probabilities from margins (one vector, or a matrix of rows).
+
+        ``scripts`` (one per row, see ``textnorm.script_of``) picks each row's calibration;
+        without it every row gets the default one.
+        """
         a, b = self._calibration[:, 0], self._calibration[:, 1]
+        if scripts is None or not self._script_calibration or np.ndim(margins) != 2:
+            return _sigmoid(margins * a + b)
+        a = np.tile(a, (len(margins), 1))
+        b = np.tile(b, (len(margins), 1))
+        for script, pairs in self._script_calibration.items():
+            rows = np.array([s == script for s in scripts], dtype=bool)
+            a[rows], b[rows] = pairs[:, 0], pairs[:, 1]
         return _sigmoid(margins * a + b)
+
+    def calibration_for(self, text: str) -> np.ndarray:
+        """The ``(a, b)`` pairs that calibrate the scores of ``text`` (by its script)."""
+        return self._script_calibration.get(script_of(text), self._calibration).copy()
 
     def _explain(self, feats: TextFeatures, chars: np.ndarray, words: np.ndarray,
                  dense: np.ndarray) -> dict[str, list[tuple[str, float]]]:
@@ -192,8 +221,10 @@ class Model:
         chars, words, dense = self._contributions(feats)
         # one comment: plain floats are faster than numpy on two numbers
         margins = self._total(chars, words, dense).tolist()
+        pairs = (self._script_pairs.get(script_of(text), self._calibration_pairs)
+                 if self._script_pairs else self._calibration_pairs)
         scores = {label: _probability(margin, a, b) for label, margin, (a, b)
-                  in zip(self._labels, margins, self._calibration_pairs, strict=True)}
+                  in zip(self._labels, margins, pairs, strict=True)}
         return ScoreResult(scores=scores, terms=self._explain(feats, chars, words, dense))
 
     def batch_margins(self, texts: Sequence[str]) -> np.ndarray:
@@ -205,18 +236,27 @@ class Model:
         """Scores for many comments, without explanations."""
         if not len(texts):
             return []
-        probs = self.probabilities(self.batch_margins(texts))
+        scripts = [script_of(t) for t in texts] if self._script_calibration else None
+        probs = self.probabilities(self.batch_margins(texts), scripts)
         return [dict(zip(self._labels, map(float, row), strict=True)) for row in probs]
 
     @property
     def calibration(self) -> np.ndarray:
-        """A copy of the ``(a, b)`` pair per label: probability = sigmoid(a * margin + b)."""
+        """A copy of the default ``(a, b)`` pair per label: probability = sigmoid(a * margin
+        + b)."""
         return self._calibration.copy()
 
-    def with_calibration(self, calibration: np.ndarray, manifest: Mapping) -> Model:
+    @property
+    def script_calibration(self) -> dict[str, np.ndarray]:
+        """Copies of the calibrations of scripts that have their own, by script."""
+        return {k: v.copy() for k, v in self._script_calibration.items()}
+
+    def with_calibration(self, calibration: np.ndarray, manifest: Mapping,
+                         script_calibration: Mapping[str, np.ndarray] | None = None) -> Model:
         """The same weights with another calibration (see :mod:`classifier.calibration`)."""
         return Model(self.featurizer, self._labels, self._stored_weights, self._bias,
-                     np.asarray(calibration, dtype=np.float64), manifest)
+                     np.asarray(calibration, dtype=np.float64), manifest,
+                     script_calibration)
 
     def save(self, directory: str | Path) -> Path:
         """Write this model as an artifact directory (see :mod:`classifier.artifact`)."""
@@ -225,6 +265,7 @@ class Model:
         manifest["features"] = {p: getattr(self.featurizer, p) for p in FEATURE_PARAMS}
         arrays = {"weights": self._stored_weights, "bias": self._bias,
                   "calibration": self._calibration}
+        arrays.update({f"calibration_{k}": v for k, v in self._script_calibration.items()})
         if self.featurizer.vectors is not None:
             arrays.update(self.featurizer.vectors.arrays())
         return save_artifact(directory, arrays, manifest)
@@ -272,8 +313,16 @@ def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Mo
         raise ModelError(f"{path}: word vectors incomplete (has only {', '.join(present)})")
     vectors = (WordVectors.from_arrays(arrays["vector_keys"], arrays["vectors"], str(path))
                if present else None)
+    script_calibration = {}
+    for script in SCRIPTS:
+        pairs = arrays.get(f"calibration_{script}")
+        if pairs is None:
+            continue
+        if pairs.dtype.kind != "f" or not np.all(np.isfinite(pairs)):
+            raise ModelError(f"{path}: array calibration_{script} must hold finite floats")
+        script_calibration[script] = pairs
     return Model(HashedFeaturizer(**params, vectors=vectors), labels, weights, bias, calibration,
-                 manifest)
+                 manifest, script_calibration)
 
 
 def _check_textnorm(path: str | Path, manifest: Mapping, allow_mismatch: bool) -> None:

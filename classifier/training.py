@@ -38,16 +38,19 @@ from classifier.augment import counterfactuals
 from classifier.calibration import platt
 from classifier.data import Row, rows_digest
 from classifier.errors import DataError
-from classifier.evaluation import binary_metrics
+from classifier.evaluation import binary_metrics, calibration_error
 from classifier.features import HashedFeaturizer
 from classifier.fingerprint import PROBES, textnorm_fingerprint
-from classifier.model import FEATURE_PARAMS, MAX_BLOCK_WEIGHT, Model
+from classifier.model import FEATURE_PARAMS, MAX_BLOCK_WEIGHT, SCRIPTS, Model
 from classifier.word_vectors import load_word_vectors
+from textnorm import script_of
 
 __all__ = ["TrainParams", "build_classifier", "build_pipeline", "column_scale", "fit_weights",
            "idf_factors", "nb_ratio", "train_from_rows"]
 
 Progress = Callable[[str], None]
+# A script's own calibration needs this many held-back rows of each class.
+MIN_CALIBRATION_PER_CLASS = 20
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,10 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
     w_all = np.zeros((len(labels), n_features), dtype=params.weight_dtype)
     bias = np.zeros(len(labels))
     calibration = np.zeros((len(labels), 2))
+    # Scores mean the same in every script: each script with enough held-back rows gets a
+    # calibration of its own, and the default one is fitted on the other rows.
+    row_scripts = np.array([script_of(text) for text, _ in rows])
+    by_script = {script: np.zeros((len(labels), 2)) for script in SCRIPTS}
     metrics: dict[str, dict] = {}
     for i, label in enumerate(labels):
         have = np.array([label in found for _, found in rows])
@@ -268,9 +275,27 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
         w_all[i], bias[i] = _fit_on(fit_idx, x_all, y_all, sw_all, copy_origin, params,
                                     featurizer.n_bits, idf)
         margins = np.asarray(x[cal_idx] @ w_all[i].astype(np.float32)).ravel() + bias[i]
-        calibration[i] = platt(margins, y[cal_idx])
-        probs = expit(margins * calibration[i, 0] + calibration[i, 1])
+        cal_scripts = row_scripts[have][cal_idx]
+        own = [script for script in SCRIPTS if _enough(y[cal_idx][cal_scripts == script])]
+        rest = ~np.isin(cal_scripts, own)
+        calibration[i] = platt(margins[rest], y[cal_idx][rest]) if _enough(
+            y[cal_idx][rest]) else platt(margins, y[cal_idx])
+        for script in SCRIPTS:
+            part = cal_scripts == script
+            by_script[script][i] = (platt(margins[part], y[cal_idx][part]) if script in own
+                                    else calibration[i])
+        a_b = np.where((cal_scripts == "cyrillic")[:, None], by_script["cyrillic"][i],
+                       calibration[i])
+        probs = expit(margins * a_b[:, 0] + a_b[:, 1])
+        per_script = {script: {"rows": int((cal_scripts == script).sum()),
+                               "own_calibration": script in own,
+                               **({"calibration_error": calibration_error(
+                                   y[cal_idx][cal_scripts == script],
+                                   probs[cal_scripts == script])}
+                                  if (cal_scripts == script).any() else {})}
+                      for script in ("latin", *SCRIPTS)}
         metrics[label] = {
+            "scripts": per_script,
             "rows": int(len(y)), "positive": int(counts[1]),
             "calibration_rows": int(len(cal_idx)),
             "calibration_is_heldout": held_out,
@@ -302,4 +327,11 @@ def train_from_rows(rows: Iterable[Row], *, labels: Sequence[str] | None = None,
         "thresholds": {label: {"hold": lo, "reject": hi} for label in labels},
     }
     say("done")
-    return Model(featurizer, labels, w_all, bias, calibration, manifest)
+    script_calibration = {script: pairs for script, pairs in by_script.items()
+                          if not np.array_equal(pairs, calibration)}
+    return Model(featurizer, labels, w_all, bias, calibration, manifest, script_calibration)
+
+
+def _enough(y: np.ndarray) -> bool:
+    """Whether held-back labels ``y`` can fit a calibration of their own."""
+    return len(y) > 0 and min(int(y.sum()), int(len(y) - y.sum())) >= MIN_CALIBRATION_PER_CLASS
