@@ -127,6 +127,16 @@ def reference(rows, weights) -> System:
                   lambda t: [p.predict_proba([t]) for p in pipes.values()], list(pipes))
 
 
+def by_language(file: str, rows: Sequence) -> list[tuple[str, list]]:
+    """The rows of ``file`` per value of its ``lang`` column (none when it has none)."""
+    with open(file, encoding="utf-8", newline="") as fh:
+        langs = [record.get("lang") or "" for record in csv.DictReader(fh)]
+    if not any(langs) or len(langs) != len(rows):
+        return []
+    return [(lang, [row for row, of in zip(rows, langs, strict=True) if of == lang])
+            for lang in sorted(set(langs)) if lang]
+
+
 def single_call_medians(systems: Sequence[System], short: Sequence[str],
                         rounds: int = 3) -> list[float]:
     """Median ms of one single call per system. Each system scores all of ``short`` in a
@@ -253,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--examples-weight must be 0 or more")
     if args.select and args.project_file:
         parser.error("--project-file is for the benchmark; with --select, use --news-val")
-    examples = {"examples": args.examples or recipe.EXAMPLES_PATH,
+    examples = {"examples": args.examples or recipe.EXAMPLES_PATHS,
                 "examples_weight": args.examples_weight}
     try:
         data_dir = recipe.check_data_dir(args.data_dir)
@@ -276,16 +286,19 @@ def main(argv: Sequence[str] | None = None) -> int:
               for name in recipe.EVAL_SPLITS}
     try:
         for file in args.project_file:
-            rows = read_rows(file)
-            for label in ("abuse", "spam"):
-                labelled = [(text, found) for text, found in rows if label in found]
-                name = f"{Path(file).stem} ({label})"
-                if name in splits:  # two files of one name: tell them apart by their path
-                    name = f"{file} ({label})"
-                if len({found[label] for _, found in labelled}) == 2:
-                    splits[name] = (label, labelled)
-                elif labelled:
-                    print(f"{file}: {label} left out, it needs rows of both classes")
+            all_rows = read_rows(file)
+            # a file with a ``lang`` column is also measured language by language
+            for lang, rows in [("", all_rows), *by_language(file, all_rows)]:
+                for label in ("abuse", "spam"):
+                    labelled = [(text, found) for text, found in rows if label in found]
+                    stem = f"{Path(file).stem} [{lang}]" if lang else Path(file).stem
+                    name = f"{stem} ({label})"
+                    if name in splits:  # two files of one name: tell them apart by their path
+                        name = f"{file}{f' [{lang}]' if lang else ''} ({label})"
+                    if len({found[label] for _, found in labelled}) == 2:
+                        splits[name] = (label, labelled)
+                    elif labelled and not lang:
+                        print(f"{file}: {label} left out, it needs rows of both classes")
     except DataError as exc:
         print(f"bench_classifier: {exc}", file=sys.stderr)
         return 2

@@ -78,6 +78,23 @@ def serve(app_spec: str, port: int, workers: int, env: dict[str, str]) -> subpro
     raise RuntimeError(f"{app_spec} did not start")
 
 
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory (MB) of each gunicorn worker of ``master_pid`` (Linux /proc)."""
+    sizes = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != master_pid:  # the field after the state is the parent's pid
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        rss_kb = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        if rss_kb:
+            sizes.append(int(rss_kb.group(1)) / 1024)
+    return sorted(sizes)
+
+
 def run_wrk(port: int, duration: int, connections: int, key: str) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s",
@@ -198,6 +215,7 @@ def main() -> int:
         try:
             run_wrk(port, 3, args.connections, key)  # warm up
             results[name] = run_wrk(port, args.duration, args.connections, key)
+            results[name]["rss_mb"] = worker_rss_mb(proc.pid)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -210,6 +228,9 @@ def main() -> int:
         print(f"{name:<16}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
               f"{r['requests']:>10}{r['non_2xx']:>10}")
     print("(the mix sends 10% invalid submissions: about that share of non-2xx is expected)")
+    for name, r in results.items():
+        print(f"memory per worker, {name}: "
+              + ", ".join(f"{mb:.0f} MB" for mb in r["rss_mb"]) + " (target < 400 MB)")
     for name, r in results.items():
         if r["non_2xx"] > 0.2 * r["requests"]:
             print(f"WARNING: {name} answered {r['non_2xx']} of {r['requests']} with errors")

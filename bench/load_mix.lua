@@ -6,10 +6,13 @@ local bodies = {
     "I disagree with the minister, but the article explains both sides fairly.",
     "The court ruling seems right to me. The evidence was never strong enough.",
     "Does anyone know when the new bus timetable starts? The article does not say.",
+    "Пожизненное для главаря ячейки справедливо, но суд должен был быть открытым.",
+    "Спасибо автору, наконец-то подробно написали про цены на газ в регионах.",
   },
   abusive = {
     "You are a worthless idiot and everyone here hates you, shut up.",
     "People like you should be thrown out of the country, disgusting vermin.",
+    "Автор статьи тупой идиот и урод, пошёл вон отсюда.",
   },
   spam = {
     "Make $5000 a week from home!!! Visit http://cash.example http://win.example http://free.example",

@@ -151,7 +151,7 @@ def train(data_files, label_as, public_data, data_dir, examples, examples_weight
         if public_data or data_dir:
             click.echo("reading the public data sets and the project's examples")
             rows, weights, sources = recipe.training_rows(
-                data_dir, examples or recipe.EXAMPLES_PATH,
+                data_dir, examples or recipe.EXAMPLES_PATHS,
                 recipe.EXAMPLES_WEIGHT if examples_weight is None else examples_weight)
             for line in sources:
                 click.echo(f"  {line}")

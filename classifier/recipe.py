@@ -17,12 +17,20 @@ from classifier.data import Row, read_rows
 from classifier.errors import DataError
 
 __all__ = [
-    "EVAL_SPLITS", "EXAMPLES_PATH", "SOURCES", "VECTORS_PATH", "check_data_dir",
+    "EVAL_SPLITS", "EXAMPLES_PATH", "EXAMPLES_PATHS", "SOURCES", "VECTORS_PATH", "check_data_dir",
     "default_data_dir", "eval_rows", "is_held_out", "training_rows",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_PATH = REPO_ROOT / "data" / "news_examples.csv"
+# Every file of the project's own training examples, read in this order: the first English
+# news examples; Russian, Uzbek and Tajik news comments (and English ones with violent words
+# or untargeted swearing); English news comments with implicit abuse and hard negatives.
+EXAMPLES_PATHS = (
+    EXAMPLES_PATH,
+    REPO_ROOT / "data" / "news_examples_multilingual.csv",
+    REPO_ROOT / "data" / "news_examples_english_hard.csv",
+)
 # The word-vector table (scripts/build_word_vectors.py); the shipped model holds a copy.
 VECTORS_PATH = REPO_ROOT / "data" / "word_vectors"
 HOLDOUT_SEED = 20261128
@@ -50,6 +58,8 @@ SOURCES = (
     Source("tweeteval_hate/train.csv", "abuse", weight=1.5),
     Source("youtube_spam/youtube_spam_all.csv", "spam", holdout=0.2),
     Source("sms_spam/SMSSpamCollection.csv", "spam", holdout=0.2),
+    # Russian toxic sentences and their neutral paraphrases (RUSSE 2022); val.csv is held out.
+    Source("russian_detox/train.csv", "abuse"),
 )
 # The project's examples are few but are the closest to news comments; weighted up so that
 # they count for about a quarter of the abuse training weight (1,028 rows at 26; the first
@@ -66,6 +76,7 @@ EVAL_SPLITS = {
     "hatecheck": ("hatecheck/test_suite_cases.csv", "abuse", "all"),
     "youtube_spam/heldout": ("youtube_spam/youtube_spam_all.csv", "spam", "heldout"),
     "sms_spam/heldout": ("sms_spam/SMSSpamCollection.csv", "spam", "heldout"),
+    "russian_detox/val": ("russian_detox/val.csv", "abuse", "all"),
 }
 
 
@@ -98,7 +109,7 @@ def _holdout_of(file: str) -> float:
 
 
 def training_rows(data_dir: str | Path | None = None,
-                  examples: str | Path | Sequence[str | Path] | None = EXAMPLES_PATH,
+                  examples: str | Path | Sequence[str | Path] | None = EXAMPLES_PATHS,
                   examples_weight: float = EXAMPLES_WEIGHT,
                   ) -> tuple[list[Row], list[float], list[str]]:
     """Rows, weights and a description of each file, for training the default model.

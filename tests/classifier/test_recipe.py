@@ -88,7 +88,7 @@ def test_example_files_are_read_in_order_with_their_weight(tmp_path):
     # the default: the project's examples file at the recipe's weight
     rows, weights, _ = recipe.training_rows(data_dir)
     assert weights[-1] == recipe.EXAMPLES_WEIGHT
-    assert len(rows) == public + len(read_rows(recipe.EXAMPLES_PATH))
+    assert len(rows) == public + sum(len(read_rows(p)) for p in recipe.EXAMPLES_PATHS)
 
 
 def test_bench_scores_every_split_and_the_project_files(tmp_path):
