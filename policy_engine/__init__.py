@@ -15,6 +15,7 @@ from .model import (
     Reason,
     ReportRules,
     Submission,
+    Texts,
 )
 from .policy import FieldRules, Policy, Rule
 
@@ -36,6 +37,7 @@ __all__ = [
     "ReportRules",
     "Rule",
     "Submission",
+    "Texts",
     "fingerprint",
     "load_policy",
     "load_policy_file",

@@ -25,6 +25,19 @@ def _policy_files(path: Path) -> tuple[Path, list[Path]]:
     return path.parent, [path]
 
 
+def _warnings(loaded: list[tuple[Path, Policy]]) -> list[Problem]:
+    """Each warning once, though every site extending a base repeats the base's."""
+    found: dict[str, Problem] = {}
+    for _, pol in loaded:
+        for warning in pol.warnings:
+            found.setdefault(str(warning), warning)
+    return list(found.values())
+
+
+def _warning(problem: Problem) -> str:
+    return f"{problem.file}:{problem.line}: warning: {problem.message}"
+
+
 def _load_all(path: Path) -> tuple[list[tuple[Path, Policy]], list[Problem]]:
     root, files = _policy_files(path)
     loaded: list[tuple[Path, Policy]] = []
@@ -45,19 +58,29 @@ def policy() -> None:
 
 @policy.command("check")
 @click.argument("path", default="policies", type=click.Path(exists=True, path_type=Path))
-def check(path: Path) -> None:
-    """Check every policy file in PATH (a folder, or one file) and print each problem."""
+@click.option("--strict", is_flag=True, help="Fail on warnings too (missing translations).")
+def check(path: Path, strict: bool) -> None:
+    """Check every policy file in PATH (a folder, or one file) and print each problem.
+
+    Problems stop a policy from loading; warnings (a reason missing a language the policy
+    serves) do not, but fail the check with --strict.
+    """
     _, files = _policy_files(path)
     if not files:
         click.echo(f"{path}: no policy files (*.yaml) found", err=True)
         raise SystemExit(1)
     loaded, problems = _load_all(path)
+    warnings = _warnings(loaded)
     for problem in problems:
         click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
+    for warning in warnings:
+        click.echo(_warning(warning))
+    if problems or (strict and warnings):
+        click.echo(f"{len(problems)} problem(s), {len(warnings)} warning(s) in {len(files)} "
+                   "file(s)", err=True)
         raise SystemExit(1)
-    click.echo(f"{len(loaded)} policy file(s) checked, no problems")
+    tail = f", {len(warnings)} warning(s)" if warnings else ", no problems"
+    click.echo(f"{len(loaded)} policy file(s) checked{tail}")
 
 
 @policy.command("test")

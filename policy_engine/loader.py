@@ -6,6 +6,7 @@ together in one ``PolicyError``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -13,17 +14,25 @@ from typing import Any
 from . import conditions as c
 from .examples import parse_examples
 from .language import get_identifier
-from .model import Action, PolicyError, Problem, ReportRules
+from .model import Action, PolicyError, Problem, ReportRules, Texts
 from .parse_when import WhenParser
 from .policy import CLASSIFIER, HOLDS, FieldRules, Policy, Rule
-from .settings import Merged, parse_fields, parse_reports, parse_thresholds, strings
+from .settings import (
+    Merged,
+    language_code,
+    parse_fields,
+    parse_languages,
+    parse_reports,
+    parse_thresholds,
+    strings,
+)
 from .sources import Sources
 from .yamlsource import LineDict, LineList, Reporter, did_you_mean
 
 __all__ = ["load_policy", "load_policy_file"]
 
-TOP_KEYS = ("extends", "description", "fields", "thresholds", "reports", "reasons", "rules",
-            "disable", "tests")
+TOP_KEYS = ("extends", "description", "language", "languages", "fields", "thresholds", "reports",
+            "reasons", "rules", "disable", "tests")
 RULE_KEYS = ("id", "description", "when", "action", "reason", "note", "labels", "priority",
              "override")
 ACTIONS = tuple(a.value for a in Action)
@@ -53,8 +62,13 @@ def load_policy_file(path: str | Path, root: str | Path | None = None,
         _check_rules(merged, problems)
     if problems:
         raise PolicyError(problems)
+    warnings = _missing_translations(merged)
     review, hide = merged.reports.get("review_after"), merged.reports.get("hide_after")
-    reasons = [r.reason for r in merged.rules.values() if r.action != Action.APPROVE]
+    # Each rule's own text is in the language of the file it was written in; as the policy's
+    # it is in the policy's language (every rule has that text: _check_rules made sure).
+    rules = [replace(r, reason=r.reason_texts.get(merged.language) or r.reason)
+             for r in merged.rules.values()]
+    reasons = [r.reason for r in rules if r.action != Action.APPROVE]
     return Policy(
         site=site or path.stem,
         version=sources.version(),
@@ -64,8 +78,11 @@ def load_policy_file(path: str | Path, root: str | Path | None = None,
             {k: MappingProxyType(dict(v)) for k, v in merged.thresholds.items()}),
         reasons=tuple(dict.fromkeys(reasons + merged.reasons)),
         reports=ReportRules(review, hide),
-        rules=tuple(merged.rules.values()),
+        rules=tuple(rules),
         examples=merged.examples,
+        language=merged.language,
+        languages=merged.served(),
+        warnings=tuple(warnings),
     )
 
 
@@ -111,6 +128,7 @@ def _apply(path: Path, doc: LineDict, merged: Merged, sources: Sources,
            problems: list[Problem], is_site: bool, site: str) -> None:
     rep = Reporter(sources.display(path), problems)
     rep.check_keys(doc, TOP_KEYS, "the policy file")
+    parse_languages(doc, rep, merged)
     if "fields" in doc:
         parse_fields(doc["fields"], doc.line_of("fields"), rep, merged)
     if "thresholds" in doc:
@@ -139,13 +157,13 @@ def _rules(node: Any, line: int, rep: Reporter, parser: WhenParser, merged: Merg
         return
     here: dict[str, int] = {}
     for i, spec in enumerate(node):
-        rule = _rule(spec, node.line_of(i), rep, parser, here)
+        rule = _rule(spec, node.line_of(i), rep, parser, here, merged.language)
         if rule is not None:
             merged.rules[rule.id] = rule  # a rule with a base rule's id replaces it in place
 
 
 def _rule(spec: Any, line: int, rep: Reporter, parser: WhenParser,
-          here: dict[str, int]) -> Rule | None:
+          here: dict[str, int], language: str) -> Rule | None:
     if not isinstance(spec, LineDict):
         rep.add(line, "a rule must be a mapping with id:, when:, action: and reason:")
         return None
@@ -165,10 +183,8 @@ def _rule(spec: Any, line: int, rep: Reporter, parser: WhenParser,
         rep.add(spec.line_of("action"), f'rule "{rule_id}": unknown action "{action}"'
                 f"{did_you_mean(action, ACTIONS)} (use approve, hold or reject)")
         ok = False
-    reason = spec.get("reason", "")
-    if not isinstance(reason, str) or (action in ("hold", "reject") and not reason.strip()):
-        rep.add(spec.line_of("reason"), f'rule "{rule_id}" needs a reason: the text a reader sees')
-        ok = False
+    texts = _reason(spec, rule_id, action in ("hold", "reject"), language, rep)
+    ok = ok and texts is not None
     note = spec.get("note")
     if note is not None and not isinstance(note, str):
         rep.add(spec.line_of("note"), "note must be a text")
@@ -186,9 +202,54 @@ def _rule(spec: Any, line: int, rep: Reporter, parser: WhenParser,
     condition = parser.parse(spec["when"], spec.line_of("when"))
     if condition is None or not ok:
         return None
-    return Rule(rule_id, condition, Action(str(action)), reason.strip(), note,
+    assert texts is not None  # else ok is False
+    reason = texts.get(language) or (texts.pairs[0][1] if texts else "")
+    return Rule(rule_id, condition, Action(str(action)), reason, note,
                 tuple(label for label, _ in labels), priority,
-                frozenset(o for o, _ in override), rep.file, spec.line)
+                frozenset(o for o, _ in override), rep.file, spec.line, texts,
+                spec.line_of("reason"))
+
+
+def _reason(spec: LineDict, rule_id: str, needed: bool, language: str,
+            rep: Reporter) -> Texts | None:
+    """A rule's ``reason:``: one text, in the file's ``language``, or texts by language."""
+    value, line = spec.get("reason", ""), spec.line_of("reason")
+    if isinstance(value, LineDict):
+        found: dict[str, str] = {}
+        for code, text in value.items():
+            if language_code(code, value.line_of(code), rep, f'the reason of rule "{rule_id}"'
+                             ) is None:
+                return None
+            if not isinstance(text, str) or not text.strip():
+                rep.add(value.line_of(code), f'rule "{rule_id}": reason {code} must be a text')
+                return None
+            found[code] = text.strip()
+        texts = Texts.of(found)
+    elif isinstance(value, str):
+        texts = Texts.of({language: value.strip()}) if value.strip() else Texts()
+    else:
+        texts = Texts()
+    if not texts and (needed or not isinstance(value, str)):
+        rep.add(line, f'rule "{rule_id}" needs a reason: the text a reader sees')
+        return None
+    return texts
+
+
+def _missing_translations(merged: Merged) -> list[Problem]:
+    """Warnings, not errors: a reason missing a language the policy serves is shown to those
+    readers in the policy's language instead.  An error would refuse every site file written
+    before its base added a language (and hold all their comments after a restart)."""
+    served = merged.served()
+    warnings = []
+    for rule in merged.rules.values():
+        missing = [code for code in served if rule.reason_texts and not rule.reason_texts.get(code)]
+        if missing:
+            warnings.append(Problem(
+                rule.file, rule.reason_line, f'rule "{rule.id}": the reason has no '
+                f"{', '.join(missing)} text, but the policy answers readers in "
+                f"{', '.join(served)} (under reason:, "
+                f"write one line per language, like {missing[0]}: ...)"))
+    return warnings
 
 
 def _check_rules(merged: Merged, problems: list[Problem]) -> None:

@@ -18,6 +18,7 @@ __all__ = [
     "ReportRules",
     "Submission",
     "SUBMISSION_FIELDS",
+    "Texts",
 ]
 
 SUBMISSION_FIELDS = (
@@ -96,8 +97,43 @@ class AuthorRecord:
 
 
 @dataclass(frozen=True)
+class Texts:
+    """One text for readers in several languages: ``(language code, text)`` pairs.
+
+    A tuple rather than a dict, so that the values holding it stay frozen and hashable.
+    """
+
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, texts: Mapping[str, str]) -> Texts:
+        return cls(tuple(texts.items()))
+
+    def get(self, language: str) -> str | None:
+        """The text in ``language``, or None when it was not written in it."""
+        for code, text in self.pairs:
+            if code == language:
+                return text
+        return None
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.pairs)
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.pairs)
+
+    def __bool__(self) -> bool:
+        return bool(self.pairs)
+
+
+@dataclass(frozen=True)
 class Reason:
-    """One rule or score threshold that contributed to a decision."""
+    """One rule or score threshold that contributed to a decision.
+
+    ``message`` is the reader's text in the policy's language; ``messages`` has it in every
+    language it exists in, so that a reader can be answered in theirs, also later.
+    """
 
     rule: str
     message: str
@@ -106,6 +142,7 @@ class Reason:
     labels: tuple[str, ...] = ()
     matched: tuple[str, ...] = ()
     priority: int = 0
+    messages: Texts = Texts()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,17 @@ from typing import Any
 from .conditions import Banned, Duplicate, Flood, History
 from .context import EvalContext
 from .facts import Facts, Questions, count_cap
-from .model import Action, Decision, FieldLimit, Reason, ReportRules, Submission
+from .i18n import CATALOGUE, N_, SOURCE_LANGUAGE
+from .model import (
+    Action,
+    Decision,
+    FieldLimit,
+    Problem,
+    Reason,
+    ReportRules,
+    Submission,
+    Texts,
+)
 
 __all__ = ["FieldRules", "Policy", "Rule", "CLASSIFIER", "HOLDS"]
 
@@ -34,7 +44,11 @@ HOLDS = "holds"
 
 @dataclass(frozen=True)
 class Rule:
-    """One compiled rule; ``file`` and ``line`` say where it was written."""
+    """One compiled rule; ``file`` and ``line`` say where it was written.
+
+    ``reason`` is the reader's text in the policy's language, ``reason_texts`` the same in
+    every language the author wrote it in (``reason_line`` says where).
+    """
 
     id: str
     condition: Any
@@ -46,11 +60,13 @@ class Rule:
     override: frozenset[str] = frozenset()
     file: str = ""
     line: int = 0
+    reason_texts: Texts = Texts()
+    reason_line: int = 0
 
     def reason_for(self, matched: tuple[str, ...]) -> Reason:
         """This rule's contribution, with what fired."""
         return Reason(self.id, self.reason, self.action, self.note, self.labels, matched,
-                      self.priority)
+                      self.priority, self.reason_texts)
 
 
 @dataclass(frozen=True)
@@ -65,11 +81,13 @@ def _fmt(x: float) -> str:
     return f"{round(float(x), 3):g}"
 
 
-_HOLD_MESSAGE = "Your comment will appear after a moderator has reviewed it."
-_REJECT_MESSAGE = "Your comment was not published because it appears to break the Comment Policy."
+# The reader's texts of score thresholds; their translations are in locale/*/LC_MESSAGES.
+_HOLD_MESSAGE = N_("Your comment will appear after a moderator has reviewed it.")
+_REJECT_MESSAGE = N_(
+    "Your comment was not published because it appears to break the Comment Policy.")
 _REJECT_MESSAGES = {
-    "abuse": "Your comment was not published: it appears to attack or insult others.",
-    "spam": "Your comment was not published: it looks like advertising or spam.",
+    "abuse": N_("Your comment was not published: it appears to attack or insult others."),
+    "spam": N_("Your comment was not published: it looks like advertising or spam."),
 }
 
 
@@ -86,6 +104,12 @@ class Policy:
     reports: ReportRules
     rules: tuple[Rule, ...]
     examples: tuple[Any, ...] = ()
+    #: The language of readers who ask for none the policy serves (``language:``).
+    language: str = SOURCE_LANGUAGE
+    #: The languages readers are answered in, ``language`` first (``languages:``).
+    languages: tuple[str, ...] = (SOURCE_LANGUAGE,)
+    #: What the author should fix although the policy works (reasons missing a language).
+    warnings: tuple[Problem, ...] = ()
 
     @cached_property
     def questions(self) -> Questions:
@@ -136,8 +160,8 @@ class Policy:
             classifier_skipped=skipped,
         )
 
-    @staticmethod
-    def _threshold(name: str, levels: Mapping[Action, float], score: object) -> Reason | None:
+    def _threshold(self, name: str, levels: Mapping[Action, float],
+                   score: object) -> Reason | None:
         if not isinstance(score, int | float) or isinstance(score, bool):
             return None
         for action in (Action.REJECT, Action.HOLD):
@@ -148,8 +172,10 @@ class Policy:
                         f"threshold {_fmt(limit)}")
                 message = (_HOLD_MESSAGE if action is Action.HOLD
                            else _REJECT_MESSAGES.get(name, _REJECT_MESSAGE))
-                return Reason(f"score:{name}", message, action, note, (f"score:{name}",),
-                              (f"{name} {_fmt(score)}",))
+                texts = CATALOGUE.texts(message)
+                return Reason(f"score:{name}", texts.get(self.language) or message, action,
+                              note, (f"score:{name}",), (f"{name} {_fmt(score)}",),
+                              messages=texts)
         return None
 
 

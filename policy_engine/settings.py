@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .i18n import SOURCE_LANGUAGE, languages
 from .model import SUBMISSION_FIELDS, Action, FieldLimit
 from .policy import Rule
 from .yamlsource import LineDict, LineList, Reporter, did_you_mean
 
-__all__ = ["Merged", "parse_fields", "parse_reports", "parse_thresholds", "strings"]
+__all__ = ["Merged", "language_code", "parse_fields", "parse_languages", "parse_reports",
+           "parse_thresholds", "strings"]
 
 LIMIT_KEYS = ("min", "max", "format")
 FORMATS = ("email", "url")
@@ -27,6 +29,12 @@ class Merged:
     reasons: list[str] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
     examples: tuple[Any, ...] = ()
+    language: str = SOURCE_LANGUAGE
+    languages: tuple[str, ...] = ()
+
+    def served(self) -> tuple[str, ...]:
+        """The languages readers are answered in: ``language`` first, then ``languages``."""
+        return tuple(dict.fromkeys((self.language, *self.languages)))
 
 
 def strings(value: Any, line: int, rep: Reporter, what: str) -> list[tuple[str, int]]:
@@ -136,3 +144,32 @@ def parse_reports(node: Any, line: int, rep: Reporter, merged: Merged) -> None:
     if review is not None and hide is not None and hide < review:
         rep.add(node.line_of("hide_after"), f"reports.hide_after ({hide}) is below review_after "
                 f"({review}): comments would be hidden before anyone is asked to review them")
+
+
+def language_code(value: Any, line: int, rep: Reporter, what: str) -> str | None:
+    """A language the service's reader messages exist in, or None (reported)."""
+    known = languages()
+    if isinstance(value, str) and value in known:
+        return value
+    hint = did_you_mean(str(value).lower(), known)
+    rep.add(line, f'unknown language "{value}" in {what}{hint}: the service answers readers '
+            f"in {', '.join(known)}")
+    return None
+
+
+def parse_languages(doc: LineDict, rep: Reporter, merged: Merged) -> None:
+    """``language:`` (readers who ask for no language the policy serves, and the language of
+    plain-text reasons) and ``languages:`` (every language readers are answered in); each
+    replaces the base's."""
+    if "language" in doc:
+        code = language_code(doc["language"], doc.line_of("language"), rep, "language")
+        if code is not None:
+            merged.language = code
+    if "languages" in doc:
+        node, line = doc["languages"], doc.line_of("languages")
+        if not isinstance(node, LineList) or not node:
+            rep.add(line, "languages must be a list of language codes, like [en, ru]")
+            return
+        codes = [language_code(item, node.line_of(i), rep, "languages")
+                 for i, item in enumerate(node)]
+        merged.languages = tuple(dict.fromkeys(c for c in codes if c is not None))

@@ -20,6 +20,7 @@ from policy_engine import Action, Reason
 from service.comments import SUBMISSION_BODY, load_submission, request_data, runtime
 from service.errors import ApiError
 from service.extensions import db
+from service.i18n import N_, choose_language, reader_language, texts
 from service.limits import submit_limits
 from service.models import BrowserSite
 from service.moderation import Decided, decide
@@ -28,9 +29,10 @@ from service.schemas import DecisionSchema
 blp = Blueprint("browser", __name__, url_prefix="/v1/public",
                 description="Submissions from readers' browsers")
 PREFLIGHT_MAX_AGE = 600
-HONEYPOT = Reason(rule="honeypot", message="Your comment could not be accepted.",
+HONEYPOT_MESSAGE = N_("Your comment could not be accepted.")
+HONEYPOT = Reason(rule="honeypot", message=HONEYPOT_MESSAGE,
                   action=Action.REJECT, note="The hidden honeypot field was filled in: a bot.",
-                  labels=("spam", "bot"), matched=())
+                  labels=("spam", "bot"), matched=(), messages=texts(HONEYPOT_MESSAGE))
 
 
 def new_public_id() -> str:
@@ -79,10 +81,12 @@ def submit(public_id: str) -> Decided:
     """Submit a comment from a reader's browser (JSON or a plain form post)."""
     site = _site(public_id)
     g.cors_origin = _allowed_origin(site)
+    choose_language(runtime().policy_for(site.site))
     data = request_data()
     trap = data.pop(site.honeypot, None)
     submission = load_submission(site.site, data, from_browser=True)
-    return decide(runtime(), submission, verdict=HONEYPOT if trap else None)
+    decided = decide(runtime(), submission, verdict=HONEYPOT if trap else None)
+    return decided.for_reader(reader_language())
 
 
 @blp.after_request

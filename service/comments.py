@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -13,9 +13,10 @@ from policy_engine import Submission
 from service.auth import current_key, require
 from service.errors import ApiError, flatten_messages
 from service.extensions import db
+from service.i18n import N_, choose_language, gettext, reader_language
 from service.limits import submit_limits
 from service.models import Comment, Role, Status, utcnow
-from service.moderation import Decided, decide
+from service.moderation import Decided, decide, reader_reasons
 from service.pagination import decode, encode
 from service.schemas import (
     CommentStatusSchema,
@@ -29,6 +30,8 @@ blp = Blueprint("comments", __name__, url_prefix="/v1", description="Comment sub
 
 # Used when no policy could be loaded: the fields the default policy asks for.
 FALLBACK_REQUIRED = frozenset({"thread", "name", "email", "body"})
+STATUS_FIELDS = ("id", "thread", "status", "scores", "policy_version", "model_version",
+                 "created_at", "decided_at")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SUBMISSION_BODY = {
     "required": True,
@@ -48,15 +51,16 @@ def request_data() -> dict[str, Any]:
     if mimetype == "application/json" or mimetype.endswith("+json"):
         data = request.get_json(silent=True)
         if data is None:
-            raise ApiError(400, "The body is not valid JSON.", kind="malformed-json")
+            raise ApiError(400, gettext(N_("The body is not valid JSON.")), kind="malformed-json")
         if not isinstance(data, dict):
-            raise ApiError(422, "The JSON body must be an object of fields.",
-                           errors={"_schema": ["Expected a JSON object."]})
+            raise ApiError(422, gettext(N_("The JSON body must be an object of fields.")),
+                           errors={"_schema": [gettext(N_("Expected a JSON object."))]})
         return data
     if mimetype in FORM_TYPES:
         return {key: request.form.get(key) for key in request.form}
-    raise ApiError(415, "Send the comment as application/json or "
-                   "application/x-www-form-urlencoded.", kind="unsupported-media-type")
+    raise ApiError(415, gettext(N_("Send the comment as application/json or "
+                                   "application/x-www-form-urlencoded.")),
+                   kind="unsupported-media-type")
 
 
 def load_submission(site: str, data: dict[str, Any] | None = None,
@@ -67,22 +71,24 @@ def load_submission(site: str, data: dict[str, Any] | None = None,
     cannot be trusted to, so for ``from_browser`` they always come from the request.
     """
     policy = runtime().policy_for(site)
+    language = g.get("reader_language") or choose_language(policy)
     if policy is not None:
-        schema = submission_schema(policy.fields.required, policy.fields.limits)
+        schema = submission_schema(policy.fields.required, policy.fields.limits, language)
     else:
-        schema = submission_schema(FALLBACK_REQUIRED, {})
+        schema = submission_schema(FALLBACK_REQUIRED, {}, language)
     try:
         fields = schema.load(request_data() if data is None else data)
     except ma.ValidationError as err:
-        raise ApiError(422, "The comment has invalid or missing fields.",
+        raise ApiError(422, gettext(N_("The comment has invalid or missing fields.")),
                        kind="validation-error", errors=flatten_messages(err.messages)) from err
     parent_id = fields.get("parent_id")
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
         if parent is None or parent.site != site or parent.thread != fields.get("thread"):
-            raise ApiError(422, "The comment replies to a comment that is not in this thread.",
-                           kind="validation-error",
-                           errors={"parent_id": ["No such comment in this thread."]})
+            raise ApiError(
+                422, gettext(N_("The comment replies to a comment that is not in this thread.")),
+                kind="validation-error",
+                errors={"parent_id": [gettext(N_("No such comment in this thread."))]})
     if from_browser:
         for name in ("ip", "user_agent", "referrer"):
             fields.pop(name, None)
@@ -115,9 +121,13 @@ def submit_comment() -> Decided:
 
     The comment is validated against the site's policy, scored, decided and stored.
     `status` says what happened: `published`, `pending` (held for review) or `rejected`;
-    `reasons` carry messages that may be shown to the reader.
+    `reasons` say why, in a message that may be shown to the reader: in the language of
+    `Accept-Language` among those the site's policy serves, else in the policy's language
+    (the answer's `Content-Language`). Only the reasons for the outcome are listed.
     """
-    return decide(runtime(), load_submission(current_key().site or ""))
+    site = current_key().site or ""
+    choose_language(runtime().policy_for(site))
+    return decide(runtime(), load_submission(site)).for_reader(reader_language())
 
 
 def _site_comment(comment_id: int) -> Comment:
@@ -131,9 +141,13 @@ def _site_comment(comment_id: int) -> Comment:
 @require(Role.SITE)
 @blp.doc(security=[{"siteKey": []}])
 @blp.response(200, CommentStatusSchema)
-def get_comment(comment_id: int) -> Comment:
-    """A comment's current status and the reasons for it."""
-    return _site_comment(comment_id)
+def get_comment(comment_id: int) -> dict[str, Any]:
+    """A comment's current status and the reasons for it, in the reader's language."""
+    comment = _site_comment(comment_id)
+    language = choose_language(runtime().policy_for(comment.site))
+    view = {name: getattr(comment, name) for name in STATUS_FIELDS}
+    view["reasons"] = reader_reasons(comment.status, comment.reasons, language)
+    return view
 
 
 @blp.route("/threads/<path:thread>/comments", methods=["GET"])

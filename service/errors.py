@@ -18,7 +18,14 @@ from flask_smorest import Api
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from service.i18n import N_, gettext
+
 log = logging.getLogger(__name__)
+
+# Readers see these too (in their language once a submit view has chosen it).
+SERVER_FAILED = N_("The server failed to handle the request; it has been logged.")
+DATABASE_UNAVAILABLE = N_(
+    "The database is unavailable; nothing was stored. Retry the request later.")
 
 PROBLEM_TYPE = "https://moderation.invalid/problems/"
 RETRY_AFTER_SECONDS = 5
@@ -154,7 +161,7 @@ class ProblemApi(Api):
             original = getattr(error, "original_exception", None)
             if original is not None:
                 log.error("unhandled error", exc_info=original)
-            return problem(500, "The server failed to handle the request; it has been logged.")
+            return problem(500, gettext(SERVER_FAILED))
         data = getattr(error, "data", None) or {}
         errors = data.get("errors") or data.get("messages")
         if errors:
@@ -204,7 +211,7 @@ def _handle_database_unavailable(error: OperationalError) -> Response:
     _rollback()
     return problem(
         503,
-        "The database is unavailable; nothing was stored. Retry the request later.",
+        gettext(DATABASE_UNAVAILABLE),
         kind="database-unavailable",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
@@ -215,4 +222,4 @@ def _handle_database_error(error: DBAPIError) -> Response:
         return _handle_database_unavailable(error)  # type: ignore[arg-type]
     log.error("database error", exc_info=error)
     _rollback()
-    return problem(500, "The server failed to handle the request; it has been logged.")
+    return problem(500, gettext(SERVER_FAILED))

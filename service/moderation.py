@@ -7,7 +7,7 @@ validated :class:`policy_engine.Submission` and returns the stored :class:`Comme
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from policy_engine import Action, Decision, Reason, Submission, fingerprint
 from service import metrics
 from service.extensions import db
 from service.facts import DatabaseFacts
+from service.i18n import N_, texts
 from service.models import AuditEntry, Comment, Status
 from service.runtime import Runtime
 
@@ -42,6 +43,10 @@ INSERT_BOTH = insert(AUDIT).from_select(
 STATUS_FOR = {Action.APPROVE: Status.PUBLISHED, Action.HOLD: Status.PENDING,
               Action.REJECT: Status.REJECTED}
 FAILSAFE_VERSION = "unavailable"
+FAILSAFE_MESSAGE = N_("Your comment will be reviewed before it appears.")
+# What a reader is told of a comment in each status: the reasons with that action only.
+READER_ACTION = {Status.PUBLISHED: Action.APPROVE, Status.PENDING: Action.HOLD,
+                 Status.REJECTED: Action.REJECT}
 MAX_TERMS = 5
 
 
@@ -93,15 +98,11 @@ def decide(runtime: Runtime, submission: Submission,
     if verdict is not None:
         action, reasons = verdict.action, (verdict,)
     elif policy is None:
-        action, reasons = _failsafe(None, Reason(
-            rule="policy-unavailable", message="Your comment will be reviewed before it appears.",
-            action=Action.HOLD, note="No valid policy is loaded; see /readyz.", labels=(),
-            matched=()))
+        action, reasons = _failsafe(None, _failsafe_reason(
+            "policy-unavailable", "No valid policy is loaded; see /readyz.", "en"))
     elif scored is None:
-        action, reasons = _failsafe(decision, Reason(
-            rule="model-unavailable", message="Your comment will be reviewed before it appears.",
-            action=Action.HOLD, note="The classifier is not loaded; see /readyz.", labels=(),
-            matched=()))
+        action, reasons = _failsafe(decision, _failsafe_reason(
+            "model-unavailable", "The classifier is not loaded; see /readyz.", policy.language))
     else:
         assert decision is not None  # a policy and no verdict: evaluated above
         action, reasons = decision.action, decision.reasons
@@ -134,6 +135,12 @@ def decide(runtime: Runtime, submission: Submission,
     g.log_extra = {"comment_id": comment_id, "site": submission.site,
                    "decision": status.value, "rules": [r.rule for r in reasons]}
     return Decided.of(comment_id, values)
+
+
+def _failsafe_reason(rule: str, note: str, language: str) -> Reason:
+    messages = texts(FAILSAFE_MESSAGE)
+    return Reason(rule=rule, message=messages.get(language) or FAILSAFE_MESSAGE,
+                  action=Action.HOLD, note=note, messages=messages)
 
 
 def _statement_at_a_time() -> None:
@@ -183,7 +190,30 @@ class Decided:
         return cls(id=comment_id, **{f.name: values[f.name] for f in fields(cls)
                                      if f.name != "id"})
 
+    def for_reader(self, language: str) -> Decided:
+        """The answer as the reader sees it: see :func:`reader_reasons`."""
+        return replace(self, reasons=reader_reasons(self.status, self.reasons, language))
+
 
 def _reason_record(reason: Reason) -> dict:
-    return {"rule": reason.rule, "message": reason.message, "action": str(reason.action),
+    """A reason as stored: every translation of its message, so that the comment can be
+    read back in any reader's language later (the policy may have changed by then, and the
+    record says what the reader was told), and what only moderators see."""
+    return {"rule": reason.rule, "message": reason.message,
+            "messages": reason.messages.as_dict(), "action": str(reason.action),
             "note": reason.note, "labels": list(reason.labels), "matched": list(reason.matched)}
+
+
+def reader_reasons(status: str, reasons: list[dict[str, Any]],
+                   language: str) -> list[dict[str, str]]:
+    """What a reader is told of a stored comment's reasons.
+
+    Only the reasons for its outcome as it stands (a rejected comment never says it will
+    appear after review, a published one carries no hold or reject message; the moderator's
+    view keeps them all), each in ``language`` when it was written in it, else in the
+    policy's language (``message``; also for comments stored before translations were).
+    """
+    action = READER_ACTION.get(status)  # type: ignore[call-overload]  # a StrEnum key
+    return [{"rule": r["rule"],
+             "message": (r.get("messages") or {}).get(language) or r.get("message", "")}
+            for r in reasons if action is not None and r.get("action") == action]

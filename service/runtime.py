@@ -170,6 +170,8 @@ class Runtime:
             previous.policy.version != policy.version
         ):
             log.info("policy loaded", extra={"policy": name, "policy_version": policy.version})
+            for warning in policy.warnings:
+                log.warning("policy %s: %s", name, warning)
 
     def install_signal_handler(self) -> None:
         """Reload policies on SIGHUP (only in the main thread of a worker)."""

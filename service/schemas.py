@@ -16,6 +16,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from service.i18n import CATALOGUE, N_
 from service.render import body_html
 
 # Hard caps that hold whatever a policy says: a policy may only tighten them.
@@ -86,39 +87,98 @@ class SubmissionSchema(_Base):
         return cleaned
 
 
-def _field_for(name: str, required: bool, limit: Any | None) -> ma.fields.Field:
+# What a reader may be told about a field, as marshmallow says it in English (so English
+# answers are what they always were); the translations are in service/locale.
+FIELD_MESSAGES = {"required": N_("This field is required."),
+                  "null": N_("Field may not be null."),
+                  "validator_failed": N_("Invalid value.")}
+STRING_MESSAGES = {"invalid": N_("Not a valid string."),
+                   "invalid_utf8": N_("Not a valid utf-8 string.")}
+KIND_MESSAGES: dict[type, dict[str, str]] = {
+    ma.fields.Email: {"invalid": N_("Not a valid email address.")},
+    ma.fields.URL: {"invalid": N_("Not a valid URL.")},
+    ma.fields.IP: {"invalid_ip": N_("Not a valid IP address.")},
+    ma.fields.Integer: {"invalid": N_("Not a valid integer."),
+                        "too_large": N_("Number too large.")},
+}
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a message with a plural form for translation (read by the extractor)."""
+    return singular, plural
+
+
+TOO_SHORT = N_plural("Shorter than minimum length %(num)d.", "Shorter than minimum length %(num)d.")
+TOO_LONG = N_plural("Longer than maximum length %(num)d.", "Longer than maximum length %(num)d.")
+NOT_BETWEEN = N_plural("Length must be between %(min)d and %(max)d.",
+                       "Length must be between %(min)d and %(max)d.")
+ID_RANGE = N_("Must be greater than or equal to {min} and less than or equal to {max}.")
+
+
+def _length(language: str, low: int | None, high: int | None) -> validate.Length:
+    """A length check whose message is in ``language``, with the number's plural form."""
+    if low is not None and high is not None:
+        text = CATALOGUE.ngettext(language, *NOT_BETWEEN, high) % {"min": low, "max": high}
+    elif low is not None:
+        text = CATALOGUE.ngettext(language, *TOO_SHORT, low) % {"num": low}
+    else:
+        text = CATALOGUE.ngettext(language, *TOO_LONG, high or 0) % {"num": high}
+    # marshmallow formats the message with str.format: keep any brace a translation has.
+    return validate.Length(min=low, max=high, error=text.replace("{", "{{").replace("}", "}}"))
+
+
+def _messages(kind: type, language: str) -> dict[str, str]:
+    messages = dict(FIELD_MESSAGES)
+    if issubclass(kind, ma.fields.String):
+        messages.update(STRING_MESSAGES)
+    for base, specific in KIND_MESSAGES.items():
+        if issubclass(kind, base):
+            messages.update(specific)
+    return {key: CATALOGUE.gettext(language, text) for key, text in messages.items()}
+
+
+def _field_for(name: str, required: bool, limit: Any | None, language: str) -> ma.fields.Field:
     base = SubmissionSchema._declared_fields[name]
-    validators = list(base.validators)
     fmt = getattr(limit, "format", None)
-    if limit is not None and (limit.min_length is not None or limit.max_length is not None):
-        validators.append(validate.Length(min=limit.min_length, max=limit.max_length))
-    messages = {"required": REQUIRED_MESSAGE}
-    kwargs: dict[str, Any] = {"required": required, "validate": validators,
-                              "error_messages": messages, "metadata": base.metadata}
+    kind: type[ma.fields.Field] = ma.fields.String
     if fmt == "email" or isinstance(base, ma.fields.Email):
-        return ma.fields.Email(**kwargs)
-    if fmt == "url" or isinstance(base, ma.fields.URL):
-        return ma.fields.URL(**kwargs)
-    if isinstance(base, ma.fields.IP):
-        return ma.fields.IP(**kwargs)
+        kind = ma.fields.Email
+    elif fmt == "url" or isinstance(base, ma.fields.URL):
+        kind = ma.fields.URL
+    elif isinstance(base, ma.fields.IP | ma.fields.Integer):
+        kind = type(base)
+    validators: list[Any] = []
     if isinstance(base, ma.fields.Integer):
-        return ma.fields.Integer(strict=False, **kwargs)
-    return ma.fields.String(**kwargs)
+        validators.append(validate.Range(min=1, max=MAX_ID,
+                                         error=CATALOGUE.gettext(language, ID_RANGE)))
+    elif name in FIELD_CAPS:
+        validators.append(_length(language, None, FIELD_CAPS[name]))
+    if limit is not None and (limit.min_length is not None or limit.max_length is not None):
+        validators.append(_length(language, limit.min_length, limit.max_length))
+    kwargs: dict[str, Any] = {"required": required, "validate": validators,
+                              "error_messages": _messages(kind, language),
+                              "metadata": base.metadata}
+    if kind is ma.fields.Integer:
+        kwargs["strict"] = False
+    return kind(**kwargs)
 
 
-@lru_cache(maxsize=64)
-def _schema_for(required: frozenset[str], limits: tuple[tuple[str, Any], ...]) -> ma.Schema:
+@lru_cache(maxsize=128)
+def _schema_for(required: frozenset[str], limits: tuple[tuple[str, Any], ...],
+                language: str) -> ma.Schema:
     by_field = dict(limits)
-    fields = {name: _field_for(name, name in required, by_field.get(name))
+    fields = {name: _field_for(name, name in required, by_field.get(name), language)
               for name in SUBMISSION_FIELDS}
     return SubmissionSchema.from_dict(fields, name="PolicySubmissionSchema")()
 
 
-def submission_schema(required: frozenset[str], limits: Mapping[str, Any]) -> ma.Schema:
-    """The submission schema for a policy's required fields and limits (cached)."""
+def submission_schema(required: frozenset[str], limits: Mapping[str, Any],
+                      language: str = "en") -> ma.Schema:
+    """The submission schema for a policy's required fields and limits, its messages in
+    ``language`` (cached)."""
     known = {k: v for k, v in limits.items() if k in SUBMISSION_FIELDS}
     return _schema_for(frozenset(required) & frozenset(SUBMISSION_FIELDS),
-                       tuple(sorted(known.items())))
+                       tuple(sorted(known.items())), language)
 
 
 # -- answers -------------------------------------------------------------------------------
