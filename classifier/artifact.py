@@ -21,7 +21,7 @@ import numpy as np
 
 from classifier.errors import ModelError
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "load_artifact", "save_artifact"]
+__all__ = ["FORMAT_VERSION", "MANIFEST", "load_artifact", "save_artifact", "sha256_of"]
 
 # 2: the manifest must carry a ``textnorm`` fingerprint (``classifier.fingerprint``).
 # Version 1 artifacts lack it, so nothing can tell whether their normalisation still holds.
@@ -30,7 +30,8 @@ MANIFEST = "manifest.json"
 _ARRAY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The hex sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -48,7 +49,7 @@ def save_artifact(directory: str | Path, arrays: dict[str, np.ndarray], manifest
             raise ValueError(f"array {name!r}: bad name or object dtype")
         path = directory / f"{name}.npy"
         np.save(path, array, allow_pickle=False)
-        hashes[f"{name}.npy"] = _sha256(path)
+        hashes[f"{name}.npy"] = sha256_of(path)
     full = {"format_version": FORMAT_VERSION, **manifest, "files": hashes}
     (directory / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n")
     return directory
@@ -88,7 +89,7 @@ def load_artifact(directory: str | Path) -> tuple[dict[str, np.ndarray], dict]:
         path = directory / filename
         if not path.is_file():
             raise ModelError(f"{directory}: array file {filename} is missing")
-        if _sha256(path) != expected:
+        if sha256_of(path) != expected:
             raise ModelError(
                 f"{path}: sha256 does not match the manifest; the file was changed or damaged, "
                 "refusing to load it"

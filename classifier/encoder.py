@@ -12,7 +12,6 @@ replaced file is refused.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import math
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import erf
 
+from classifier.artifact import sha256_of
 from classifier.errors import ModelError
 
 __all__ = ["ENCODER_FILES", "ENCODER_PACKAGE", "SentenceEncoder", "encoder_directory",
@@ -47,21 +47,13 @@ def encoder_directory() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def file_hashes(directory: str | Path) -> dict[str, str]:
     """The sha256 of each of :data:`ENCODER_FILES` in ``directory``."""
     directory = Path(directory)
     missing = [name for name in ENCODER_FILES if not (directory / name).is_file()]
     if missing:
         raise ModelError(f"{directory}: encoder files missing: {', '.join(missing)}")
-    return {name: _sha256(directory / name) for name in ENCODER_FILES}
+    return {name: sha256_of(directory / name) for name in ENCODER_FILES}
 
 
 def load_encoder(directory: str | Path | None = None,
