@@ -24,6 +24,8 @@ def queue_condition(queue: str) -> ColumnElement[bool]:
         return and_(in_queue(), Comment.escalated.is_(True))
     if queue == "approved":
         return and_(Comment.status == Status.PUBLISHED, Comment.decided_by.is_not(None))
+    if queue == "published":  # everything readers may see: to find what to take down
+        return Comment.status == Status.PUBLISHED
     return Comment.status == Status.REJECTED
 
 
