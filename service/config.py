@@ -52,4 +52,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "UNDO_MINUTES": _int("UNDO_MINUTES", 10),
         "BAN_MAX_DAYS_MODERATOR": _int("BAN_MAX_DAYS_MODERATOR", 30),
         "KEY_CACHE_SECONDS": _int("KEY_CACHE_SECONDS", 5),
+        "MODERATE_SESSION_HOURS": _int("MODERATE_SESSION_HOURS", 12),
+        "MODERATE_SECURE_COOKIES": os.environ.get("MODERATE_SECURE_COOKIES", "0")
+        not in ("0", "false", ""),
+        "RATELIMIT_SIGNIN_PER_IP": os.environ.get("RATELIMIT_SIGNIN_PER_IP")
+        or "10 per minute",
     }

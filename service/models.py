@@ -308,3 +308,24 @@ class Delivery(Model):
         Index("ix_deliveries_due", "state", "next_attempt_at"),
         Index("ix_deliveries_event_endpoint", "event_id", "endpoint_id", unique=True),
     )
+
+
+class ModeratorSession(Model):
+    """A moderator signed in to the web page (``/moderate``) with their key.
+
+    The browser holds only a random token in an HttpOnly cookie; the table keeps its SHA-256
+    digest, so a leaked table signs no one in.  Signing out (or revoking the key) ends the
+    session at once, everywhere.  ``csrf_token`` must come back with every form post.
+    """
+
+    __tablename__ = "moderator_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"),
+                                        index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
