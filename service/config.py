@@ -55,6 +55,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MODERATE_SESSION_HOURS": _int("MODERATE_SESSION_HOURS", 12),
         "MODERATE_SECURE_COOKIES": os.environ.get("MODERATE_SECURE_COOKIES", "0")
         not in ("0", "false", ""),
+        "NOTIFY_CHAT_URL": os.environ.get("NOTIFY_CHAT_URL") or None,
+        "NOTIFY_QUEUE_AGE_MINUTES": _int("NOTIFY_QUEUE_AGE_MINUTES", 30),
+        "NOTIFY_REPEAT_MINUTES": _int("NOTIFY_REPEAT_MINUTES", 60),
+        "NOTIFY_PAGE_URL": os.environ.get("NOTIFY_PAGE_URL") or "",
+        "NOTIFY_LANGUAGE": os.environ.get("NOTIFY_LANGUAGE") or "en",
+        "NOTIFY_TIMEOUT_SECONDS": _int("NOTIFY_TIMEOUT_SECONDS", 10),
         "RATELIMIT_SIGNIN_PER_IP": os.environ.get("RATELIMIT_SIGNIN_PER_IP")
         or "10 per minute",
     }

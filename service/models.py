@@ -329,3 +329,15 @@ class ModeratorSession(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotifierState(Model):
+    """Where the chat notifier is: the last event it has read, and when it last said the
+    queue was waiting too long (so that it says so again only after a while)."""
+
+    __tablename__ = "notifier_state"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    age_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
