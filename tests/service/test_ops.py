@@ -150,8 +150,8 @@ def test_word_list_edit_takes_effect_without_restart(client: FlaskClient, site_k
     assert client.post("/v1/comments", json=data, headers=auth(site_key)
                        ).get_json()["status"] == "published"
     data = {**data, "body": "The councillor is a blatherskite, again."}
-    profanity = policy_dir / "lists" / "profanity.txt"
-    profanity.write_text(profanity.read_text() + "\nblatherskite\n")
-    held = client.post("/v1/comments", json=data, headers=auth(site_key)).get_json()
-    assert held["status"] == "pending"
-    assert "profanity" in [r["rule"] for r in held["reasons"]]
+    slurs = policy_dir / "lists" / "slurs.txt"
+    slurs.write_text(slurs.read_text() + "\nblatherskite\n")
+    refused = client.post("/v1/comments", json=data, headers=auth(site_key)).get_json()
+    assert refused["status"] == "rejected"
+    assert "slurs" in [r["rule"] for r in refused["reasons"]]
