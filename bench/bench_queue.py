@@ -5,6 +5,10 @@ sites and 5,000 threads) and times, through the real API (Flask test client, so 
 network): the first page of the pending queue, the next page, one item, and claiming the
 next 10.  Prints median and p99 in milliseconds (target: p99 under 20 ms for each).
 
+Then the moderators' page (``/moderate``, signed in with a session cookie): the queue page
+as it is first opened (50 items rendered, matched words marked) and one item's page, in
+server time (target: p99 under 150 ms for the queue page).
+
     python bench/bench_queue.py [--comments 1000000] [--pending 100000] [--runs 200]
 
 BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/bench_queue) is
@@ -69,6 +73,8 @@ def main() -> int:
     parser.add_argument("--comments", type=int, default=1_000_000)
     parser.add_argument("--pending", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--page-only", action="store_true",
+                        help="time only the moderators' page")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
 
@@ -97,7 +103,8 @@ def main() -> int:
 
     client = app.test_client()
     print(f"{'operation':<44}{'median ms':>10}{'p99 ms':>10}")
-    for scope, key in (("all sites", everywhere), ("one site", one_site)):
+    for scope, key in (() if args.page_only else (("all sites", everywhere),
+                                                  ("one site", one_site))):
         headers = {"Authorization": f"Bearer {key}"}
         first = client.get("/v1/review/queue", headers=headers).get_json()
         item_id = first["items"][0]["id"]
@@ -117,7 +124,31 @@ def main() -> int:
             assert call().status_code == 200, name
             median, p99 = timed(call, args.runs)
             print(f"{scope + ': ' + name:<44}{median:>10.2f}{p99:>10.2f}")
+    for scope, key in (("page, all sites", everywhere), ("page, one site", one_site)):
+        browser = signed_in(app, key)
+        first = browser.get("/moderate/")
+        assert first.status_code == 200, first.status_code
+        item_id = int(first.get_data(as_text=True).split('data-id="', 1)[1].split('"', 1)[0])
+        cases = {
+            "queue (first paint)": lambda b=browser: b.get("/moderate/"),
+            "queue by age": lambda b=browser: b.get("/moderate/?sort=age"),
+            "one item": lambda b=browser, i=item_id: b.get(f"/moderate/comments/{i}"),
+        }
+        for name, call in cases.items():
+            assert call().status_code == 200, name
+            median, p99 = timed(call, args.runs)
+            print(f"{scope + ': ' + name:<44}{median:>10.2f}{p99:>10.2f}")
     return 0
+
+
+def signed_in(app, key: str):  # noqa: ANN001, ANN201 - a Flask app and its test client
+    """A test client with a moderator session, signed in through the page's own form."""
+    browser = app.test_client()
+    page = browser.get("/moderate/sign-in").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    answer = browser.post("/moderate/sign-in", data={"key": key, "csrf_token": token})
+    assert answer.status_code == 303, answer.status_code
+    return browser
 
 
 if __name__ == "__main__":

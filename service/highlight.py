@@ -18,6 +18,7 @@ from textnorm import fold, squeeze
 
 WORD = re.compile(r"[^\W_]+(?:[.'’*@$!|0-9][^\W_]+)*", re.UNICODE)
 MATCHED, TERM = "matched", "term"
+MIN_TERM = 2  # a one-character term ("1") would mark every digit
 MIN_PARTIAL_TERM = 4  # a shorter term found inside a longer word is too often a false hit
 
 
@@ -57,7 +58,7 @@ def pieces(text: str, matched: Iterable[str], terms: Iterable[str]) -> list[Piec
     entries = [m for m in dict.fromkeys(matched) if m and m.strip()]
     words = [w for m in entries for w in m.split()]  # a phrase marks each of its words
     model_terms = [fold(t).lower() for t in dict.fromkeys(terms)
-                   if t and not t.startswith("[")]
+                   if len(t) >= MIN_TERM and not t.startswith("[")]
     marks: list[str | None] = [None] * len(text)
 
     def mark(start: int, end: int, kind: str) -> None:

@@ -20,6 +20,7 @@ def marks(text: str, matched: list[str], terms: list[str]) -> list[tuple[str, st
     ("a class assessment", ["ass"], [], []),  # whole words only, as the rules match
     ("idiots everywhere", ["idiot*"], ["idiot"], [("idiots", MATCHED)]),  # the rule wins
     ("the links", [], ["[links]", "the"], [("the", TERM)]),  # signals are not words
+    ("page 1 of 2", [], ["1"], []),  # a one-character term would mark every digit
 ])
 def test_marks(text: str, matched: list[str], terms: list[str],
                expected: list[tuple[str, str]]) -> None:

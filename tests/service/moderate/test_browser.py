@@ -137,6 +137,13 @@ def test_a_moderator_works_the_queue_in_a_browser(app: Flask, _migrated: str,
             assert refused.status == 403
             assert _status(base, keys["site"], untouched) == "pending"
 
+            # in Russian, for the seed site's moderators
+            page.goto(base + "/moderate/?lang=ru")
+            expect(page.locator("h1")).to_have_text("Ждут проверки")
+            expect(page.locator("html")).to_have_attribute("lang", "ru")
+            page.screenshot(path=str(shots / "queue-ru.png"), full_page=True)
+            page.goto(base + "/moderate/?lang=en")
+
             # sign out: the page asks to sign in again
             page.locator("#sign-out").click()
             page.wait_for_url(f"{base}/moderate/sign-in")
@@ -144,5 +151,5 @@ def test_a_moderator_works_the_queue_in_a_browser(app: Flask, _migrated: str,
             assert "/moderate/sign-in" in page.url
         finally:
             browser.close()
-    for name in ("queue.png", "queue-phone.png", "item.png"):
+    for name in ("queue.png", "queue-phone.png", "item.png", "queue-ru.png"):
         print(f"screenshot: {shots / name}")  # noqa: T201 - the artefacts' paths
