@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import groupby
 
 from textnorm import fold, squeeze
 
@@ -30,33 +32,59 @@ class Piece:
     mark: str | None = None
 
 
-def _forms(word: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _forms(word: str) -> frozenset[str]:
+    """The ways matching may read ``word`` (cached: the same words recur across comments)."""
     folded = fold(word).lower()
-    return {folded, squeeze(folded), squeeze(folded, 1), re.sub(r"[^\w]", "", folded)}
+    return frozenset({folded, squeeze(folded), squeeze(folded, 1),
+                      re.sub(r"[^\w]", "", folded)})
 
 
-def _entry_fits(entry: str, forms: set[str]) -> bool:
-    entry = fold(entry.strip()).lower()
-    if not entry or entry == "*":
-        return False
-    if entry.startswith("*") and entry.endswith("*"):
-        return any(entry[1:-1] in f for f in forms)
-    if entry.endswith("*"):
-        return any(f.startswith(entry[:-1]) for f in forms)
-    if entry.startswith("*"):
-        return any(f.endswith(entry[1:]) for f in forms)
-    return entry in forms
+def _entry(entry: str) -> tuple[str, str] | None:
+    """A list entry as (how it matches, its folded text): ``exact``, ``prefix`` (``fuck*``),
+    ``suffix`` (``*fucker``) or ``inside`` (``*x*``)."""
+    folded = fold(entry.strip()).lower()
+    core = folded.strip("*")
+    if not core:
+        return None
+    starts, ends = folded.startswith("*"), folded.endswith("*")
+    mode = "inside" if starts and ends else "suffix" if starts else "prefix" if ends else "exact"
+    return mode, core
 
 
-def _term_fits(term: str, forms: set[str]) -> bool:
+def _entry_fits(entry: tuple[str, str], forms: frozenset[str]) -> bool:
+    mode, core = entry
+    if mode == "exact":
+        return core in forms
+    if mode == "prefix":
+        return any(f.startswith(core) for f in forms)
+    if mode == "suffix":
+        return any(f.endswith(core) for f in forms)
+    return any(core in f for f in forms)
+
+
+def _term_fits(term: str, forms: frozenset[str]) -> bool:
     return term in forms or (len(term) >= MIN_PARTIAL_TERM and any(term in f for f in forms))
+
+
+@lru_cache(maxsize=16384)
+def _mark_of(word: str, entries: tuple[tuple[str, str], ...],
+             terms: tuple[str, ...]) -> str | None:
+    """How ``word`` is marked (cached: a page shows the same words and terms many times)."""
+    forms = _forms(word)
+    if any(_entry_fits(e, forms) for e in entries):
+        return MATCHED
+    if any(_term_fits(t, forms) for t in terms):
+        return TERM
+    return None
 
 
 def pieces(text: str, matched: Iterable[str], terms: Iterable[str]) -> list[Piece]:
     """``text`` cut into pieces, the words that ``matched`` (rule hits) or ``terms`` (the
     model's top terms; signals such as ``[links]`` are skipped) marked in place."""
     entries = [m for m in dict.fromkeys(matched) if m and m.strip()]
-    words = [w for m in entries for w in m.split()]  # a phrase marks each of its words
+    words = [e for e in (_entry(w) for m in entries for w in m.split()) if e is not None]
+    # (a phrase marks each of its words)
     model_terms = [fold(t).lower() for t in dict.fromkeys(terms)
                    if len(t) >= MIN_TERM and not t.startswith("[")]
     marks: list[str | None] = [None] * len(text)
@@ -74,16 +102,15 @@ def pieces(text: str, matched: Iterable[str], terms: Iterable[str]) -> list[Piec
         if len(needle) >= 3 and re.search(r"[^\w\s*]", needle) and needle in lowered:
             for found in re.finditer(re.escape(needle), lowered):
                 mark(found.start(), found.end(), MATCHED)
+    entry_key, term_key = tuple(words), tuple(model_terms)
     for found in WORD.finditer(text):
-        forms = _forms(found.group())
-        if any(_entry_fits(w, forms) for w in words):
-            mark(found.start(), found.end(), MATCHED)
-        elif any(_term_fits(t, forms) for t in model_terms):
-            mark(found.start(), found.end(), TERM)
+        kind = _mark_of(found.group(), entry_key, term_key) if entry_key or term_key else None
+        if kind is not None:
+            mark(found.start(), found.end(), kind)
     out: list[Piece] = []
     start = 0
-    for i in range(1, len(text) + 1):
-        if i == len(text) or marks[i] != marks[start]:
-            out.append(Piece(text[start:i], marks[start]))
-            start = i
+    for kind, run in groupby(marks):
+        end = start + sum(1 for _ in run)
+        out.append(Piece(text[start:end], kind))
+        start = end
     return out
