@@ -17,7 +17,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from werkzeug.wrappers import Response
 
 from service.extensions import db
@@ -61,6 +61,9 @@ def sign_in(secret: str) -> tuple[str, ModeratorSession]:
         raise SignInRefused("role")
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    # Sign-ins are rare: a good moment to forget sessions that can no longer be used.
+    db.session.execute(delete(ModeratorSession).where(
+        or_(ModeratorSession.expires_at <= now, ModeratorSession.ended_at.is_not(None))))
     session = ModeratorSession(
         token_hash=_digest(token), key_id=key.id, csrf_token=secrets.token_urlsafe(32),
         created_at=now,

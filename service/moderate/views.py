@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import marshmallow as ma
 from flask import (
@@ -275,6 +275,20 @@ def _undoable(comment: Comment) -> bool:
             and utcnow() - last.created_at <= window)
 
 
+def _neighbours(comment_id: int, back: str) -> tuple[int | None, int | None]:
+    """The items before and after this one on the queue page it was opened from (j/k)."""
+    query = dict(parse_qsl(urlsplit(back).query))
+    raw = {k: v for k, v in query.items() if v.strip() and k in (*QUEUE_FILTERS, "cursor")}
+    try:
+        ids = [c.id for c in queue.page(queue_args_schema.load(raw), g.api_key)["items"]]
+    except (ma.ValidationError, ApiError):
+        return None, None
+    if comment_id not in ids:
+        return None, ids[0] if ids else None
+    at = ids.index(comment_id)
+    return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
+
+
 @blp.get("/comments/<id:comment_id>")
 def item_page(comment_id: int) -> BaseResponse:
     """One comment; opening it claims it (if it waits and nobody else holds it)."""
@@ -293,18 +307,20 @@ def item_page(comment_id: int) -> BaseResponse:
                 held_by_other = err.extra
             comment = load(comment_id)
     view = ItemView(comment)
+    back = request.args.get("back", "")
+    back = back if back.startswith("/moderate") and "//" not in back else url_for(
+        "moderate.queue_page")
+    previous_id, next_id = _neighbours(comment.id, back)
     workflow.audit(comment, key, "view")
     workflow.commit_log_entry()
     done = request.args.get("done", type=int)
     did = request.args.get("did", "")
-    back = request.args.get("back", "")
     return Response(render_template(
-        "moderate/item.html", c=view, body=marked(comment), waiting=_waiting(comment),
+        "moderate/item.html", previous_id=previous_id, next_id=next_id, c=view,
+        body=marked(comment), waiting=_waiting(comment),
         may_decide=may_decide and held_by_other is None, held_by_other=held_by_other,
         mine=comment.claim_key_id == key.id, undoable=_undoable(comment),
-        policy_reasons=_reasons(comment.site),
-        back=back if back.startswith("/moderate") and "//" not in back else url_for(
-            "moderate.queue_page"),
+        policy_reasons=_reasons(comment.site), back=back,
         done=done if did in DONE else None, done_text=DONE.get(did)))
 
 

@@ -1,5 +1,5 @@
 /* Keyboard shortcuts of the moderators' page (written for this project; no library).
-   j/k move between the queue's items, a approves, r rejects (focuses the reason), e
+   j/k move between the queue's items (on an item's page: to the next or previous one), a approves, r rejects (focuses the reason), e
    escalates, u undoes. Every action is a plain form post, so the page works without
    JavaScript too; this file only finds the form and sends it. Keys typed into a field are
    left alone. */
@@ -39,7 +39,10 @@
     if (ev.altKey || ev.ctrlKey || ev.metaKey || typing(ev.target)) { return; }
     var key = ev.key;
     var scope = current >= 0 ? items[current] : document;
-    if (key === "j" || key === "k") {
+    if ((key === "j" || key === "k") && !items.length) {
+      var step = document.querySelector('a[data-shortcut="' + key + '"]');  /* one item */
+      if (step) { ev.preventDefault(); send(step); }
+    } else if (key === "j" || key === "k") {
       select(current + (key === "j" ? 1 : -1));
       ev.preventDefault();
     } else if (key === "a" || key === "e") {

@@ -9,6 +9,7 @@ test's temporary directory) and their paths printed; they are artefacts, not com
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -122,6 +123,13 @@ def test_a_moderator_works_the_queue_in_a_browser(app: Flask, _migrated: str,
             ivan.locator(f"#item-{off_topic} a.open").click()
             expect(ivan.locator("#claim")).to_contain_text("Claimed by Maria#")
             expect(ivan.locator("#approve")).to_have_count(0)
+
+            # j/k on an item's page go to its neighbours in the queue
+            step = "j" if page.locator("#next").count() else "k"
+            page.keyboard.press(step)
+            page.wait_for_url(re.compile(rf"/moderate/comments/{untouched}\?back="))
+            page.go_back()
+            expect(page.locator("h1")).to_contain_text(f"#{off_topic}")
 
             # reject with a reason: r focuses the reason, Enter sends it
             page.keyboard.press("r")

@@ -155,6 +155,14 @@ def test_sign_out_ends_the_session_for_a_copied_cookie_too(
     assert browser.get("/moderate/").status_code == 302
     client.set_cookie("moderate_session", cookie.value, path="/moderate")
     assert client.get("/moderate/").status_code == 302
+    # ended sessions are forgotten at the next sign-in
+    from service.extensions import db
+    from service.models import ModeratorSession
+
+    signed_in(moderator_key)
+    with client.application.app_context():
+        rows = db.session.execute(db.select(ModeratorSession)).scalars().all()
+        assert len(rows) == 1 and rows[0].ended_at is None
 
 
 def test_a_revoked_key_ends_its_sessions(app: Flask, signed_in: Callable[[str], FlaskClient],
@@ -219,3 +227,17 @@ def test_published_comments_are_listed(client: FlaskClient, site_key: str,
     page = signed_in(moderator_key).get("/moderate/?queue=published").get_data(as_text=True)
     assert f'id="item-{held}"' in page
     assert post  # the submit helper is shared with the API tests
+
+
+def test_an_item_links_to_its_neighbours_in_the_queue_it_came_from(
+        client: FlaskClient, site_key: str, signed_in: Callable[[str], FlaskClient],
+        moderator_key: str) -> None:
+    from urllib.parse import quote
+
+    ids = [hold(client, site_key, body=f"{GOOD['body']} {i} https://a.example "
+                "https://b.example https://c.example")["id"] for i in range(3)]
+    back = "/moderate/?sort=age"
+    page = signed_in(moderator_key).get(f"/moderate/comments/{ids[1]}?back={quote(back)}")
+    html = page.get_data(as_text=True)
+    assert f'/moderate/comments/{ids[0]}?back=' in html and 'data-shortcut="k"' in html
+    assert f'/moderate/comments/{ids[2]}?back=' in html and 'data-shortcut="j"' in html
