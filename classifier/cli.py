@@ -30,9 +30,10 @@ def _default_model_path() -> Path:
     return DEFAULT_MODEL_PATH
 
 
-def _load(model_dir: str | None) -> Model:
+def _load(model_dir: str | None, **options: bool) -> Model:
     """The model in ``model_dir``; the shipped one for none or ``default``."""
-    return load_model(_default_model_path() if model_dir in (None, "default") else model_dir)
+    return load_model(_default_model_path() if model_dir in (None, "default") else model_dir,
+                      **options)
 
 
 def _shown(path: Path) -> str:
@@ -83,7 +84,7 @@ def model() -> None:
               help="Folder of the public sets (default: ../shared/data next to the repo).")
 @click.option("--examples", multiple=True, type=click.Path(dir_okay=False),
               help="Project-written examples for --public-data (repeatable; default: "
-                   "data/news_examples.csv).")
+                   "the data/news_examples*.csv files of the recipe).")
 @click.option("--examples-weight", default=None, type=click.FloatRange(min=0),
               help="Weight of each example row for --public-data (default: the recipe's, "
                    "classifier.recipe.EXAMPLES_WEIGHT).")
@@ -174,6 +175,38 @@ def train(data_files, label_as, public_data, data_dir, examples, examples_weight
         sys.exit(2)
     trained.save(out_dir)
     click.echo(f"wrote model {trained.version} to {out_dir}")
+
+
+@model.command("second-stage")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), default=None,
+              help="The fast model to add a second stage to (default: the shipped model).")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder of the public sets, for the recipe's sample (default: "
+                   "../shared/data next to the repo).")
+@click.option("--calibrate-on", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Labelled rows to fit the blend on (default: data/news_validation.csv).")
+@click.option("--band", nargs=2, type=click.FloatRange(0, 1), default=(0.05, 0.95),
+              show_default=True, help="Fast abuse scores that go to the second stage.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the model with its second stage to.")
+def second_stage(model_dir, data_dir, calibrate_on, band, out_dir):
+    """Add a sentence-embedding second stage that re-scores the uncertain band of English
+    comments (needs scripts/install-encoder)."""
+    from classifier import recipe
+    from classifier.second_stage_training import fit_second_stage
+
+    try:
+        loaded = _load(model_dir, second_stage=False)
+        rows, weights = recipe.second_stage_rows(data_dir)
+        calibration = read_rows(calibrate_on or recipe.SECOND_STAGE_CALIBRATION)
+        stage = fit_second_stage(loaded, rows, weights, calibration, band=tuple(band),
+                                 log=click.echo)
+    except (ModelError, DataError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    with_stage = loaded.with_second_stage(stage)
+    with_stage.save(out_dir)
+    click.echo(f"wrote model {with_stage.version} with a second stage to {out_dir}")
 
 
 @model.command()

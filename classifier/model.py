@@ -8,6 +8,7 @@ it re-featurises the text and credits each word with the weights of the n-grams 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,8 @@ from classifier.artifact import load_artifact, save_artifact
 from classifier.errors import ModelError
 from classifier.features import DENSE_NAMES, TERM_WEIGHTINGS, HashedFeaturizer, TextFeatures
 from classifier.fingerprint import textnorm_fingerprint
+from classifier.second_stage import ARRAYS as SECOND_STAGE_ARRAYS
+from classifier.second_stage import SecondStage
 from classifier.word_vectors import VECTOR_ARRAYS, WordVectors
 from textnorm import script_of
 
@@ -60,6 +63,9 @@ class ScoreResult:
 
     scores: dict[str, float]
     terms: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # per label re-scored by the second stage: {"fast": the fast score, "second": the head's
+    # own probability}; the label's entry in ``scores`` is then the blend of the two
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def _probability(margin: float, a: float, b: float) -> float:
@@ -83,7 +89,8 @@ class Model:
 
     def __init__(self, featurizer: HashedFeaturizer, labels: Sequence[str],
                  weights: np.ndarray, bias: np.ndarray, calibration: np.ndarray,
-                 manifest: Mapping, script_calibration: Mapping[str, np.ndarray] | None = None):
+                 manifest: Mapping, script_calibration: Mapping[str, np.ndarray] | None = None,
+                 second_stage: SecondStage | None = None, second_stage_error: str | None = None):
         n_labels = len(labels)
         if weights.shape != (n_labels, featurizer.n_features):
             raise ModelError(f"weights have shape {weights.shape}, expected "
@@ -120,6 +127,11 @@ class Model:
                 raise ModelError("word vectors times their weights overflow; the artifact is "
                                  "damaged or was not made by training")
         self.manifest = dict(manifest)
+        if second_stage is not None and second_stage.label not in self._labels:
+            raise ModelError(f"second stage re-scores {second_stage.label!r}, not a label")
+        self.second_stage = second_stage
+        # why a model that has a second stage runs without it (its encoder could not load)
+        self.second_stage_error = second_stage_error
 
     @property
     def version(self) -> str:
@@ -225,7 +237,15 @@ class Model:
                  if self._script_pairs else self._calibration_pairs)
         scores = {label: _probability(margin, a, b) for label, margin, (a, b)
                   in zip(self._labels, margins, pairs, strict=True)}
-        return ScoreResult(scores=scores, terms=self._explain(feats, chars, words, dense))
+        stages = {}
+        stage = self.second_stage
+        if stage is not None and stage.applies(text, scores[stage.label]):
+            head = stage.head_margins([text])
+            fast = scores[stage.label]
+            scores[stage.label] = stage.blended([fast], head)[0]
+            stages[stage.label] = {"fast": fast, "second": _probability(float(head[0]), 1, 0)}
+        return ScoreResult(scores=scores, terms=self._explain(feats, chars, words, dense),
+                           stages=stages)
 
     def batch_margins(self, texts: Sequence[str]) -> np.ndarray:
         """The linear model's raw output for many comments: one row per text, one column
@@ -238,7 +258,17 @@ class Model:
             return []
         scripts = [script_of(t) for t in texts] if self._script_calibration else None
         probs = self.probabilities(self.batch_margins(texts), scripts)
-        return [dict(zip(self._labels, map(float, row), strict=True)) for row in probs]
+        out = [dict(zip(self._labels, map(float, row), strict=True)) for row in probs]
+        stage = self.second_stage
+        if stage is not None and stage.encoder is not None:
+            rows = [i for i, (text, scores) in enumerate(zip(texts, out, strict=True))
+                    if stage.applies(text, scores[stage.label])]
+            if rows:
+                fast = [out[i][stage.label] for i in rows]
+                blended = stage.blended(fast, stage.head_margins([texts[i] for i in rows]))
+                for i, score in zip(rows, blended, strict=True):
+                    out[i][stage.label] = score
+        return out
 
     @property
     def calibration(self) -> np.ndarray:
@@ -256,7 +286,19 @@ class Model:
         """The same weights with another calibration (see :mod:`classifier.calibration`)."""
         return Model(self.featurizer, self._labels, self._stored_weights, self._bias,
                      np.asarray(calibration, dtype=np.float64), manifest,
-                     script_calibration)
+                     script_calibration, self.second_stage, self.second_stage_error)
+
+    def with_second_stage(self, stage: SecondStage | None) -> Model:
+        """The same model with ``stage`` (or none) re-scoring its uncertain band."""
+        manifest = {k: v for k, v in self.manifest.items() if k != "second_stage"}
+        base = str(manifest.get("model_version", "unversioned")).split("+")[0]
+        if stage is None:
+            manifest["model_version"] = base
+        else:
+            digest = hashlib.sha256(b"".join(a.tobytes() for a in stage.arrays().values()))
+            manifest["model_version"] = f"{base}+s2-{digest.hexdigest()[:8]}"
+        return Model(self.featurizer, self._labels, self._stored_weights, self._bias,
+                     self._calibration, manifest, self._script_calibration, stage)
 
     def save(self, directory: str | Path) -> Path:
         """Write this model as an artifact directory (see :mod:`classifier.artifact`)."""
@@ -268,10 +310,14 @@ class Model:
         arrays.update({f"calibration_{k}": v for k, v in self._script_calibration.items()})
         if self.featurizer.vectors is not None:
             arrays.update(self.featurizer.vectors.arrays())
+        if self.second_stage is not None:
+            arrays.update(self.second_stage.arrays())
+            manifest["second_stage"] = self.second_stage.manifest()
         return save_artifact(directory, arrays, manifest)
 
 
-def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Model:
+def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False,
+               second_stage: bool = True) -> Model:
     """Load a model artifact, verifying its format version, file hashes and normalisation.
 
     Raises :class:`ModelError` with a message saying what is wrong, including when
@@ -279,6 +325,12 @@ def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Mo
     fingerprint, see :mod:`classifier.fingerprint`, differs): the model must then be
     retrained.  ``allow_textnorm_mismatch=True`` loads it anyway with a ``RuntimeWarning``,
     for experts measuring what a normalisation change does; scores may then be wrong.
+
+    A model with a second stage (:mod:`classifier.second_stage`) loads its encoder too.
+    When the encoder cannot load (its package is not installed, or its files differ from
+    the recorded sha256), the model runs on the fast path alone, says why in
+    ``second_stage_error`` and warns (``RuntimeWarning``); ``second_stage=False`` skips the
+    encoder on purpose (training, and tools that need only the fast scores).
     """
     arrays, manifest = load_artifact(path)
     try:
@@ -321,8 +373,29 @@ def load_model(path: str | Path, *, allow_textnorm_mismatch: bool = False) -> Mo
         if pairs.dtype.kind != "f" or not np.all(np.isfinite(pairs)):
             raise ModelError(f"{path}: array calibration_{script} must hold finite floats")
         script_calibration[script] = pairs
+    stage, stage_error = _second_stage_of(path, arrays, manifest, second_stage)
     return Model(HashedFeaturizer(**params, vectors=vectors), labels, weights, bias, calibration,
-                 manifest, script_calibration)
+                 manifest, script_calibration, stage, stage_error)
+
+
+def _second_stage_of(path: str | Path, arrays: Mapping[str, np.ndarray], manifest: Mapping,
+                     load_encoder: bool) -> tuple[SecondStage | None, str | None]:
+    present = [name for name in SECOND_STAGE_ARRAYS if name in arrays]
+    if "second_stage" not in manifest and not present:
+        return None, None
+    if len(present) != len(SECOND_STAGE_ARRAYS) or not isinstance(manifest.get("second_stage"),
+                                                                 dict):
+        raise ModelError(f"{path}: second stage incomplete (arrays {', '.join(present) or 'none'})")
+    stage = SecondStage.from_artifact(arrays, manifest["second_stage"], str(path))
+    if not load_encoder:
+        return stage, "not loaded (second_stage=False)"
+    try:
+        stage.load_encoder()
+    except ModelError as exc:
+        warnings.warn(f"{path}: the second stage is off, scores come from the fast model "
+                      f"alone: {exc}", RuntimeWarning, stacklevel=3)
+        return stage, str(exc)
+    return stage, None
 
 
 def _check_textnorm(path: str | Path, manifest: Mapping, allow_mismatch: bool) -> None:

@@ -17,8 +17,9 @@ from classifier.data import Row, read_rows
 from classifier.errors import DataError
 
 __all__ = [
-    "EVAL_SPLITS", "EXAMPLES_PATH", "EXAMPLES_PATHS", "SOURCES", "VECTORS_PATH", "check_data_dir",
-    "default_data_dir", "eval_rows", "is_held_out", "training_rows",
+    "EVAL_SPLITS", "EXAMPLES_PATH", "EXAMPLES_PATHS", "SECOND_STAGE_CALIBRATION",
+    "SECOND_STAGE_SAMPLE", "SOURCES", "VECTORS_PATH", "check_data_dir", "default_data_dir",
+    "eval_rows", "is_held_out", "second_stage_rows", "training_rows",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,18 @@ SOURCES = (
 # they count for about a quarter of the abuse training weight (1,028 rows at 26; the first
 # 679 were at 40 until the fourth selection added 349).
 EXAMPLES_WEIGHT = 26.0
+
+# The second stage's head (classifier/second_stage.py) learns from the English rows of the
+# project's examples and from a seeded sample of these public sets (rows per file; their
+# held-out parts excluded), at the sources' weights; each example row weighs
+# SECOND_STAGE_EXAMPLES_WEIGHT.  Its blend is fitted on the validation file (the band's rows).
+SECOND_STAGE_SAMPLE: dict[str, int] = {
+    "jigsaw_toxic/train.csv": 1000, "wikipedia_toxicity/train.csv": 1000,
+    "tweeteval_offensive/train.csv": 1500, "tweeteval_hate/train.csv": 1500,
+}
+SECOND_STAGE_EXAMPLES_WEIGHT = 1.0
+SECOND_STAGE_CALIBRATION = REPO_ROOT / "data" / "news_validation.csv"
+SECOND_STAGE_SEED = 7
 
 # name -> (file, label, which part): evaluation only; hatecheck is never trained on.
 EVAL_SPLITS = {
@@ -152,3 +165,31 @@ def eval_rows(name: str, data_dir: str | Path | None = None) -> list[Row]:
         share = _holdout_of(file)
         rows = [r for r in rows if is_held_out(r[0], share)]
     return rows
+
+
+def second_stage_rows(data_dir: str | Path | None = None,
+                      examples: Sequence[str | Path] = EXAMPLES_PATHS,
+                      sample: dict[str, int] | None = None,
+                      ) -> tuple[list[Row], list[float]]:
+    """Rows and weights for the second stage's head (see :data:`SECOND_STAGE_SAMPLE`)."""
+    import random
+
+    sample = SECOND_STAGE_SAMPLE if sample is None else sample
+    rows: list[Row] = []
+    weights: list[float] = []
+    if sample:
+        root = check_data_dir(data_dir)
+        for source in SOURCES:
+            if source.path not in sample:
+                continue
+            kept = [r for r in read_rows(root / source.path, label_as=source.label)
+                    if not is_held_out(r[0], source.holdout)]
+            random.Random(f"{SECOND_STAGE_SEED}:{source.path}").shuffle(kept)
+            kept = kept[:sample[source.path]]
+            rows += kept
+            weights += [source.weight] * len(kept)
+    for file in examples:
+        kept = read_rows(file)
+        rows += kept
+        weights += [SECOND_STAGE_EXAMPLES_WEIGHT] * len(kept)
+    return rows, weights

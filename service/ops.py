@@ -78,6 +78,10 @@ def readyz() -> Any:
     checks["model"] = {"ok": model is not None,
                        "version": model.version if model is not None else None,
                        "error": runtime.model_error}
+    if model is not None and model.second_stage is not None:
+        # the fast path scores alone when the encoder cannot load: ready, but say so
+        checks["model"]["second_stage"] = ("on" if model.second_stage_error is None
+                                           else f"off: {model.second_stage_error}")
     ready &= model is not None
     if not ready:
         checks["mode"] = "fail-safe: every comment is held for review"

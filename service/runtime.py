@@ -90,6 +90,9 @@ class Runtime:
             self.model = _model_at(path, _artifact_signature(path))
             self.model_error = None
             log.info("model loaded", extra={"model_version": self.model.version})
+            if self.model.second_stage_error is not None:
+                log.warning("the model's second stage is off; scoring with the fast model "
+                            "alone: %s", self.model.second_stage_error)
         except (ModelError, OSError) as exc:
             self.model = None
             self.model_error = str(exc)

@@ -211,4 +211,5 @@ def test_each_submission_is_one_json_log_line_with_its_decision(
     line = lines[0]
     assert line["message"] == "request" and line["status"] == 201
     assert line["comment_id"] == answer["id"] and line["decision"] == answer["status"]
-    assert line["rules"] == [r["rule"] for r in answer["reasons"]] and line["rules"]
+    # the log names every rule that fired; the reader is told those behind the outcome
+    assert line["rules"] and set(r["rule"] for r in answer["reasons"]) <= set(line["rules"])

@@ -1,0 +1,130 @@
+"""The second stage: a sentence-embedding head that re-scores the uncertain band.
+
+The fast linear model scores every comment.  When its ``abuse`` score falls inside the
+stage's band (the uncertain middle, where the policy's hold and reject thresholds sit) and
+the comment is English, the comment is embedded by :class:`~classifier.encoder.SentenceEncoder`
+and a logistic head over the embedding gives a second opinion.  The two are blended:
+
+    score = sigmoid(a_fast * logit(fast score) + a_head * head margin + b)
+
+with ``a_fast``, ``a_head`` and ``b`` fitted on held-back rows, so the blended score is a
+probability like the fast one.  Outside the band, or for other languages, the fast score
+stands: the encoder only knows English, and clear cases need no second look.
+
+The head's weights are arrays of the model artifact (hash-checked like the rest); the
+encoder's files are checked against the sha256 recorded in the manifest.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from classifier.encoder import ENCODER_DISTRIBUTION, SentenceEncoder, load_encoder
+from classifier.errors import ModelError
+from textnorm import script_of
+
+__all__ = ["SecondStage", "is_english"]
+
+ARRAYS = ("stage2_head", "stage2_blend")
+# A text must be at least this likely English (py3langid) for the encoder to read it.
+MIN_ENGLISH = 0.5
+_identifier_lock = threading.Lock()
+_identifier = None
+
+
+def is_english(text: str) -> bool:
+    """Whether ``text`` is Latin-script and identified as English by py3langid."""
+    global _identifier
+    if script_of(text) != "latin":
+        return False
+    with _identifier_lock:
+        if _identifier is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    scores = dict(_identifier.rank(text)[:3])
+    return float(scores.get("en", 0.0)) >= MIN_ENGLISH
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+@dataclass
+class SecondStage:
+    """The head (``weights`` over the embedding, then ``bias``), the blend and the band."""
+
+    label: str
+    low: float
+    high: float
+    weights: np.ndarray
+    bias: float
+    blend: tuple[float, float, float]  # a_fast, a_head, b
+    encoder_hashes: Mapping[str, str]
+    encoder: SentenceEncoder | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.low < self.high <= 1.0:
+            raise ModelError(f"second stage band [{self.low}, {self.high}) is not inside [0, 1]")
+        self.weights = np.asarray(self.weights, dtype=np.float32)
+        if self.weights.ndim != 1 or not np.all(np.isfinite(self.weights)):
+            raise ModelError("second stage head must be one row of finite floats")
+        if not all(math.isfinite(v) for v in (self.bias, *self.blend)):
+            raise ModelError("second stage blend must hold finite floats")
+
+    # -- the artifact -------------------------------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"stage2_head": np.append(self.weights, self.bias).astype(np.float64),
+                "stage2_blend": np.asarray(self.blend, dtype=np.float64)}
+
+    def manifest(self) -> dict:
+        return {"label": self.label, "band": [self.low, self.high],
+                "encoder": {"package": ENCODER_DISTRIBUTION, "sha256": dict(self.encoder_hashes)},
+                "runs_on": "English comments whose fast score is inside the band"}
+
+    @classmethod
+    def from_artifact(cls, arrays: Mapping[str, np.ndarray], manifest: Mapping,
+                      where: str) -> SecondStage:
+        try:
+            head, blend = arrays["stage2_head"], arrays["stage2_blend"]
+            low, high = (float(v) for v in manifest["band"])
+            hashes = dict(manifest["encoder"]["sha256"])
+            label = str(manifest["label"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{where}: second stage incomplete (missing {exc})") from exc
+        if head.dtype.kind != "f" or head.ndim != 1 or blend.shape != (3,):
+            raise ModelError(f"{where}: second stage arrays have the wrong shape")
+        a_fast, a_head, b = (float(v) for v in blend)
+        return cls(label, low, high, head[:-1], float(head[-1]), (a_fast, a_head, b), hashes)
+
+    # -- scoring ------------------------------------------------------------------------
+    def load_encoder(self) -> None:
+        """Load (and hash-check) the encoder; raises :class:`ModelError` when it cannot."""
+        if self.encoder is None:
+            self.encoder = load_encoder(expected=self.encoder_hashes)
+            if self.encoder.dim != len(self.weights):
+                raise ModelError(f"the encoder gives {self.encoder.dim} numbers, the head "
+                                 f"expects {len(self.weights)}")
+
+    def applies(self, text: str, fast_score: float) -> bool:
+        """Whether this comment goes to the second stage."""
+        return (self.encoder is not None and self.low <= fast_score < self.high
+                and is_english(text))
+
+    def head_margins(self, texts: Sequence[str]) -> np.ndarray:
+        assert self.encoder is not None
+        return self.encoder.encode(texts) @ self.weights + self.bias
+
+    def blended(self, fast_scores: Sequence[float], head_margins: np.ndarray) -> list[float]:
+        a_fast, a_head, b = self.blend
+        out = []
+        for fast, head in zip(fast_scores, head_margins.tolist(), strict=True):
+            z = a_fast * logit(fast) + a_head * head + b
+            out.append(1.0 / (1.0 + math.exp(-min(max(z, -40.0), 40.0))))
+        return out
