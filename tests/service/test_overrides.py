@@ -195,3 +195,68 @@ def test_the_openapi_document_describes_the_overrides(client: FlaskClient) -> No
     queues = paths["/v1/review/queue"]["get"]["parameters"]
     queue = next(p for p in queues if p["name"] == "queue")
     assert "published" in queue["schema"]["enum"]
+
+
+# -- the functions themselves, without HTTP ---------------------------------------------------
+
+def _rows(app: Flask, comment_id: int) -> tuple[list[Any], list[Any]]:
+    from sqlalchemy import select
+
+    from service.extensions import db
+    from service.models import AuditEntry, Event
+
+    with app.app_context():
+        audit = list(db.session.execute(select(AuditEntry).where(
+            AuditEntry.comment_id == comment_id).order_by(AuditEntry.id)).scalars())
+        events = list(db.session.execute(select(Event).where(
+            Event.comment_id == comment_id).order_by(Event.id)).scalars())
+        db.session.expunge_all()
+        return audit, events
+
+
+def test_override_writes_its_audit_row_and_event_in_one_transaction(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    from service.extensions import db
+    from service.keys import verify
+    from service.models import Comment
+    from service.overrides import override
+
+    comment_id = published(client, site_key, moderator_key)
+    with app.app_context():
+        key = verify(moderator_key)
+        assert key is not None
+        comment = db.session.get(Comment, comment_id)
+        override(comment, key, "remove", note="n", reason="Court order")
+        assert comment.status == "rejected" and comment.decided_key_id == key.id
+        override(comment, key, "restore", reason="Order lifted")
+        assert comment.status == "published"
+        with pytest.raises(ValueError, match="approve"):
+            override(comment, key, "approve")
+    audit, events = _rows(app, comment_id)
+    assert [(a.action, a.from_status, a.to_status) for a in audit][-2:] == [
+        ("remove", "published", "rejected"), ("restore", "rejected", "published")]
+    assert audit[-2].detail["reason"] == "Court order" and audit[-2].note == "n"
+    assert audit[-1].detail["previous"]["status"] == "rejected"
+    assert [e.type for e in events][-2:] == ["comment.removed", "comment.restored"]
+    assert events[-1].payload["comment"]["visible"] is True
+
+
+def test_a_failed_override_leaves_no_audit_row_and_no_event(
+        app: Flask, client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    from service.errors import ApiError
+    from service.extensions import db
+    from service.keys import verify
+    from service.models import Comment
+    from service.overrides import override
+
+    comment_id = hold(client, site_key)["id"]
+    before = _rows(app, comment_id)
+    with app.app_context():
+        key = verify(moderator_key)
+        assert key is not None
+        with pytest.raises(ApiError) as refused:
+            override(db.session.get(Comment, comment_id), key, "remove")
+        assert refused.value.status == 409 and refused.value.kind == "wrong-status"
+    after = _rows(app, comment_id)
+    assert [a.id for a in after[0]] == [a.id for a in before[0]]
+    assert [e.id for e in after[1]] == [e.id for e in before[1]]
