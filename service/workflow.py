@@ -90,14 +90,16 @@ def _conflict(comment: Comment, key: ApiKey, now: datetime) -> ApiError:
         decided_at = comment.decided_at
         assert decided_at is not None  # set and cleared together with decided_by
         return ApiError(409, f"Comment {comment.id} was already decided ({comment.status}) by "
-                        f"{comment.decided_by} at {decided_at.isoformat()}.",
+                        f"{comment.decided_by} at {decided_at.isoformat()}; to change it, "
+                        "remove, restore or reopen it.",
                         kind="already-decided",
                         extra={"current_status": comment.status,
                                "decided_by": comment.decided_by,
                                "decided_at": decided_at.isoformat()})
     if not _waiting(comment):
         return ApiError(409, f"Comment {comment.id} is {comment.status} and not waiting for "
-                        "review.", kind="not-in-queue",
+                        "review; to change it, remove, restore or reopen it.",
+                        kind="not-in-queue",
                         extra={"current_status": comment.status, "decided_by": None,
                                "decided_at": None})
     if comment.escalated and Role(key.role) is not Role.ADMIN:
