@@ -8,6 +8,8 @@ order of the rows and is the same for the training command and the benchmark.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from classifier.errors import DataError
 __all__ = [
     "EVAL_SPLITS", "EXAMPLES_PATH", "EXAMPLES_PATHS", "SECOND_STAGE_CALIBRATION",
     "SECOND_STAGE_SAMPLE", "SOURCES", "VECTORS_PATH", "check_data_dir", "default_data_dir",
-    "eval_rows", "is_held_out", "second_stage_rows", "training_rows",
+    "drop_judged", "eval_rows", "is_held_out", "second_stage_rows", "training_rows",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,9 @@ EXAMPLES_PATHS = (
 # The word-vector table (scripts/build_word_vectors.py); the shipped model holds a copy.
 VECTORS_PATH = REPO_ROOT / "data" / "word_vectors"
 HOLDOUT_SEED = 20261128
+# Fingerprints of the comments the project is judged on (../shared/tools/holdout_check.py):
+# training drops any row whose text is one of them, when the file is there.
+HOLDOUT_PRINTS = REPO_ROOT.parent / "shared" / "tools" / "holdout-fingerprints.txt"
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,28 @@ def is_held_out(text: str, share: float) -> bool:
     return bucket < share * 10_000
 
 
+def _judged_fingerprint(text: str) -> str:
+    """holdout_check.py's fingerprint: sha256 of the lower-cased text without punctuation
+    and with spacing collapsed, first 16 hex digits."""
+    norm = re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", text.lower())).strip()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
+
+
+def _judged_prints() -> frozenset[str]:
+    try:
+        return frozenset(HOLDOUT_PRINTS.read_text(encoding="utf-8").split())
+    except OSError:
+        return frozenset()
+
+
+def drop_judged(rows: list[Row], prints: frozenset[str]) -> tuple[list[Row], int]:
+    """``rows`` without those whose text is among the comments the project is judged on
+    (texts under 8 characters are stock phrases and kept, as holdout_check keeps them)."""
+    kept = [r for r in rows
+            if len(r[0].strip()) < 8 or _judged_fingerprint(r[0]) not in prints]
+    return kept, len(rows) - len(kept)
+
+
 def _holdout_of(file: str) -> float:
     return next((s.holdout for s in SOURCES if s.path == file), 0.0)
 
@@ -131,6 +158,7 @@ def training_rows(data_dir: str | Path | None = None,
     each row weighted ``examples_weight``.
     """
     root = check_data_dir(data_dir)
+    prints = _judged_prints()
     rows: list[Row] = []
     weights: list[float] = []
     described: list[str] = []
@@ -138,21 +166,23 @@ def training_rows(data_dir: str | Path | None = None,
         path = root / source.path
         if not path.is_file():
             raise DataError(f"{path}: missing from the data directory")
-        kept = [r for r in read_rows(path, label_as=source.label)
-                if not is_held_out(r[0], source.holdout)]
+        kept, dropped = drop_judged([r for r in read_rows(path, label_as=source.label)
+                                     if not is_held_out(r[0], source.holdout)], prints)
         rows += kept
         weights += [source.weight] * len(kept)
         described.append(f"{source.path} as {source.label}: {len(kept)} rows, "
-                         f"weight {source.weight}, held out {source.holdout:.0%}")
+                         f"weight {source.weight}, held out {source.holdout:.0%}"
+                         + (f", {dropped} dropped by holdout_check" if dropped else ""))
     if isinstance(examples, str | Path):
         files = [examples] if str(examples) else []  # "" means none, as None does
     else:
         files = list(examples or ())
     for file in files:
-        kept = read_rows(file)
+        kept, dropped = drop_judged(read_rows(file), prints)
         rows += kept
         weights += [examples_weight] * len(kept)
-        described.append(f"{Path(file).name}: {len(kept)} rows, weight {examples_weight}")
+        described.append(f"{Path(file).name}: {len(kept)} rows, weight {examples_weight}"
+                         + (f", {dropped} dropped by holdout_check" if dropped else ""))
     return rows, weights, described
 
 
@@ -175,6 +205,7 @@ def second_stage_rows(data_dir: str | Path | None = None,
     import random
 
     sample = SECOND_STAGE_SAMPLE if sample is None else sample
+    prints = _judged_prints()
     rows: list[Row] = []
     weights: list[float] = []
     if sample:
@@ -182,14 +213,14 @@ def second_stage_rows(data_dir: str | Path | None = None,
         for source in SOURCES:
             if source.path not in sample:
                 continue
-            kept = [r for r in read_rows(root / source.path, label_as=source.label)
-                    if not is_held_out(r[0], source.holdout)]
+            kept, _ = drop_judged([r for r in read_rows(root / source.path, label_as=source.label)
+                                   if not is_held_out(r[0], source.holdout)], prints)
             random.Random(f"{SECOND_STAGE_SEED}:{source.path}").shuffle(kept)
             kept = kept[:sample[source.path]]
             rows += kept
             weights += [source.weight] * len(kept)
     for file in examples:
-        kept = read_rows(file)
+        kept, _ = drop_judged(read_rows(file), prints)
         rows += kept
         weights += [SECOND_STAGE_EXAMPLES_WEIGHT] * len(kept)
     return rows, weights

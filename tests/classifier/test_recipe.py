@@ -120,3 +120,13 @@ def test_bench_scores_every_split_and_the_project_files(tmp_path):
     assert timing["single_median_ms"] > 0 and timing["batch_per_s"] > 0
     assert "news (spam)" in result.stdout
     assert "insults.csv: abuse left out, it needs rows of both classes" in result.stdout
+
+
+def test_training_drops_texts_the_project_is_judged_on():
+    judged = "Somebody should teach that reporter a lesson, tonight."
+    prints = frozenset({recipe._judged_fingerprint(judged.upper().replace(",", ""))})
+    rows = [(judged, {"abuse": 1}), ("A fair report on the trial.", {"abuse": 0}),
+            ("ok then", {"abuse": 0})]
+    kept, dropped = recipe.drop_judged(rows, prints)
+    # the fingerprint ignores case and punctuation, as holdout_check.py does
+    assert dropped == 1 and [t for t, _ in kept] == ["A fair report on the trial.", "ok then"]
