@@ -76,6 +76,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (browser.blp, review.blp, reports.blp, bans.blp, audit.blp, events.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops.blp)
+    from service.moderate.views import blp as moderate_page
+
+    app.register_blueprint(moderate_page)
     cli.register(app)
     _log_requests(app)
     return app

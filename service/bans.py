@@ -110,6 +110,21 @@ def value_from_comment(kind: str, comment: Comment) -> str:
     return comment.ip
 
 
+def ban_author(comment: Comment, key: ApiKey, kind: str, value: str | None, reason: str,
+               days: int | None) -> Ban:
+    """Ban a comment's author (``value`` defaults to the comment's email, domain or IP),
+    audited on the comment; commits."""
+    from service.workflow import audit
+
+    value = value or value_from_comment(kind, comment)
+    ban = create(key, comment.site, kind, value, reason, days, comment=comment)
+    audit(comment, key, "ban", note=reason,
+          detail={"ban_id": ban.id, "kind": ban.kind, "value": ban.value,
+                  "expires_at": ban.expires_at.isoformat() if ban.expires_at else None})
+    db.session.commit()
+    return ban
+
+
 # -- views ----------------------------------------------------------------------------------
 
 blp = Blueprint("bans", __name__, url_prefix="/v1/review", description="Bans")
@@ -121,18 +136,9 @@ blp = Blueprint("bans", __name__, url_prefix="/v1/review", description="Bans")
 def ban_from_item(args: dict[str, Any], comment_id: int) -> Ban:
     """Ban the author of a comment by email, email domain or IP (`value` defaults to theirs)."""
     from service.review import load
-    from service.workflow import audit
 
-    comment = load(comment_id)
-    key = current_key()
-    value = args.get("value") or value_from_comment(args["kind"], comment)
-    ban = create(key, comment.site, args["kind"], value, args["reason"], args.get("days"),
-                 comment=comment)
-    audit(comment, key, "ban", note=args["reason"],
-          detail={"ban_id": ban.id, "kind": ban.kind, "value": ban.value,
-                  "expires_at": ban.expires_at.isoformat() if ban.expires_at else None})
-    db.session.commit()
-    return ban
+    return ban_author(load(comment_id), current_key(), args["kind"], args.get("value"),
+                      args["reason"], args.get("days"))
 
 
 @review_endpoint(blp, "/bans", "POST")

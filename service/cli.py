@@ -117,12 +117,14 @@ def register(app) -> None:  # noqa: ANN001 - flask.Flask
     from classifier.cli import model
     from policy_engine.cli import policy
     from service.backtest import backtest_command
+    from service.moderate.notifier import notify
     from service.training import with_decisions
     from service.webhook_worker import webhooks
 
     app.cli.add_command(keys)
     app.cli.add_command(sites)
     app.cli.add_command(webhooks)
+    app.cli.add_command(notify)
     app.cli.add_command(_extended(policy, backtest=backtest_command))
     app.cli.add_command(_extended(model, train=with_decisions(model.commands["train"])))
 

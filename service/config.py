@@ -52,4 +52,15 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "UNDO_MINUTES": _int("UNDO_MINUTES", 10),
         "BAN_MAX_DAYS_MODERATOR": _int("BAN_MAX_DAYS_MODERATOR", 30),
         "KEY_CACHE_SECONDS": _int("KEY_CACHE_SECONDS", 5),
+        "MODERATE_SESSION_HOURS": _int("MODERATE_SESSION_HOURS", 12),
+        "MODERATE_SECURE_COOKIES": os.environ.get("MODERATE_SECURE_COOKIES", "0")
+        not in ("0", "false", ""),
+        "NOTIFY_CHAT_URL": os.environ.get("NOTIFY_CHAT_URL") or None,
+        "NOTIFY_QUEUE_AGE_MINUTES": _int("NOTIFY_QUEUE_AGE_MINUTES", 30),
+        "NOTIFY_REPEAT_MINUTES": _int("NOTIFY_REPEAT_MINUTES", 60),
+        "NOTIFY_PAGE_URL": os.environ.get("NOTIFY_PAGE_URL") or "",
+        "NOTIFY_LANGUAGE": os.environ.get("NOTIFY_LANGUAGE") or "en",
+        "NOTIFY_TIMEOUT_SECONDS": _int("NOTIFY_TIMEOUT_SECONDS", 10),
+        "RATELIMIT_SIGNIN_PER_IP": os.environ.get("RATELIMIT_SIGNIN_PER_IP")
+        or "10 per minute",
     }

@@ -58,7 +58,16 @@ class QueueCollector(Collector):
         backlog = GaugeMetricFamily("moderation_webhook_deliveries",
                                     "Webhook deliveries by state (pending is the backlog)",
                                     labels=["state"])
+        waiting = GaugeMetricFamily("moderation_queue_waiting", "Items waiting for a moderator",
+                                    labels=["queue"])
+        waited = GaugeMetricFamily(
+            "moderation_queue_waiting_oldest_seconds",
+            "How long the oldest item of each queue has waited (0: empty); alert on it",
+            labels=["queue"])
+        from service.queue import waiting_ages
+
         with self.app.app_context():
+            ages = waiting_ages()
             rows = db.session.execute(
                 select(Comment.status, func.count(), func.min(Comment.created_at))
                 .group_by(Comment.status)).all()
@@ -80,9 +89,15 @@ class QueueCollector(Collector):
             oldest.add_metric([], (utcnow() - first_pending).total_seconds())
         else:
             oldest.add_metric([], 0.0)
+        now = utcnow()
+        for name, (count, since) in ages.items():
+            waiting.add_metric([name], count)
+            waited.add_metric([name], (now - since).total_seconds() if since else 0.0)
         yield size
         yield oldest
         yield backlog
+        yield waiting
+        yield waited
 
 
 @blp.get("/metrics")

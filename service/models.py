@@ -308,3 +308,36 @@ class Delivery(Model):
         Index("ix_deliveries_due", "state", "next_attempt_at"),
         Index("ix_deliveries_event_endpoint", "event_id", "endpoint_id", unique=True),
     )
+
+
+class ModeratorSession(Model):
+    """A moderator signed in to the web page (``/moderate``) with their key.
+
+    The browser holds only a random token in an HttpOnly cookie; the table keeps its SHA-256
+    digest, so a leaked table signs no one in.  Signing out (or revoking the key) ends the
+    session at once, everywhere.  ``csrf_token`` must come back with every form post.
+    """
+
+    __tablename__ = "moderator_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"),
+                                        index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotifierState(Model):
+    """Where the chat notifier is: the last event it has read, and when it last said the
+    queue was waiting too long (so that it says so again only after a while)."""
+
+    __tablename__ = "notifier_state"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    age_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ from service.extensions import db
 from service.facts import DatabaseFacts
 from service.i18n import N_, texts
 from service.models import AuditEntry, Comment, Status
+from service.outbox import add_event, held_view
 from service.runtime import Runtime
 
 # Built once: the statements are the same for every submission, only the values change.
@@ -127,7 +128,7 @@ def decide(runtime: Runtime, submission: Submission,
         "model_version": scored.model_version if scored else FAILSAFE_VERSION,
         "created_at": submission.submitted_at,
     }
-    comment_id = _store(values)
+    comment_id = _store(values, held=status is Status.PENDING)
     metrics.DECISIONS.labels(status.value).inc()
     for reason in reasons:
         metrics.RULE_MATCHES.labels(reason.rule, str(reason.action)).inc()
@@ -154,19 +155,28 @@ def _statement_at_a_time() -> None:
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-def _store(values: dict) -> int:
+def _store(values: dict, held: bool = False) -> int:
     """Insert the comment and its "submitted" audit row, and commit: the answer goes out
     only once both are durable.  Core inserts: the ORM's unit of work costs more than the
-    two statements themselves on this, the busiest path."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    two statements themselves on this, the busiest path.
+
+    A ``held`` comment also gets its ``comment.held`` event (moderators are told through
+    the outbox), in the same transaction: on PostgreSQL the statement-at-a-time mode of the
+    reads is ended first, so that the comment and its event commit together or not at all.
+    """
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if held and postgres:
+        db.session.commit()  # ends the autocommit reads; what follows is one transaction
+    if postgres:
         comment_id = db.session.execute(INSERT_BOTH, values).scalar_one()
-        db.session.commit()
-        return comment_id
-    comment_id = db.session.execute(INSERT_COMMENT, values).scalar_one()
-    db.session.execute(INSERT_SUBMITTED, {
-        "comment_id": comment_id, "action": "submitted", "actor": "policy",
-        "site": values["site"], "to_status": values["status"],
-        "created_at": values["created_at"]})
+    else:
+        comment_id = db.session.execute(INSERT_COMMENT, values).scalar_one()
+        db.session.execute(INSERT_SUBMITTED, {
+            "comment_id": comment_id, "action": "submitted", "actor": "policy",
+            "site": values["site"], "to_status": values["status"],
+            "created_at": values["created_at"]})
+    if held:
+        add_event(values["site"], comment_id, held_view(comment_id, values), "comment.held")
     db.session.commit()
     return comment_id
 

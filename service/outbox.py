@@ -1,9 +1,11 @@
 """The outbox: events for the site, written in the same transaction as the change.
 
 Every change to what readers see after the submission was answered (a held comment
-approved or rejected, a published comment hidden or removed after reports, an undo) adds
-one :class:`Event` row, plus one pending :class:`Delivery` per active webhook endpoint of
-the site.  The caller commits; if its transaction rolls back, the event never existed.
+approved or rejected, a published comment hidden, removed or restored, a decided comment
+re-opened, an undo) adds one :class:`Event` row, plus one pending :class:`Delivery` per
+active webhook endpoint of the site.  So does everything a moderator must be told of: a
+comment held for review, reported by readers past the policy's threshold, or escalated.
+The caller commits; if its transaction rolls back, the event never existed.
 Webhook workers deliver the rows (at least once); ``GET /v1/events`` serves the same rows
 to sites that poll.
 """
@@ -19,7 +21,10 @@ from service.extensions import db
 from service.models import Comment, Delivery, Event, WebhookEndpoint, utcnow
 
 EVENT_TYPES = ("comment.published", "comment.rejected", "comment.hidden", "comment.removed",
-               "comment.restored")
+               "comment.restored", "comment.reopened", "comment.held", "comment.reported",
+               "comment.escalated")
+# Events that something waits for a moderator (the chat notifier reads these too).
+WAITING_EVENTS = ("comment.held", "comment.reported", "comment.escalated")
 
 
 def comment_view(comment: Comment) -> dict[str, Any]:
@@ -34,19 +39,32 @@ def comment_view(comment: Comment) -> dict[str, Any]:
     }
 
 
+def held_view(comment_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """:func:`comment_view` of a comment just stored from ``values`` (no ORM object)."""
+    return {"id": comment_id, "thread": values["thread"], "status": values["status"],
+            "visible": False,
+            "reasons": [{"rule": r["rule"], "message": r["message"]} for r in values["reasons"]],
+            "decided_at": None}
+
+
 def record_event(comment: Comment, type_: str) -> Event:
     """Add an event about ``comment`` and its pending deliveries to the current session."""
+    return add_event(comment.site, comment.id, comment_view(comment), type_)
+
+
+def add_event(site: str, comment_id: int, view: dict[str, Any], type_: str) -> Event:
+    """Add an event with the comment as ``view`` shows it, and its pending deliveries."""
     if type_ not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type_!r}")
     now = utcnow()
-    event = Event(uid=str(uuid.uuid4()), site=comment.site, type=type_, comment_id=comment.id,
+    event = Event(uid=str(uuid.uuid4()), site=site, type=type_, comment_id=comment_id,
                   created_at=now, payload={})
-    event.payload = {"id": event.uid, "type": type_, "site": comment.site,
-                     "created_at": now.isoformat(), "comment": comment_view(comment)}
+    event.payload = {"id": event.uid, "type": type_, "site": site,
+                     "created_at": now.isoformat(), "comment": view}
     db.session.add(event)
     db.session.flush()
     endpoints = db.session.execute(
-        select(WebhookEndpoint.id).where(WebhookEndpoint.site == comment.site,
+        select(WebhookEndpoint.id).where(WebhookEndpoint.site == site,
                                          WebhookEndpoint.active.is_(True))).scalars()
     for endpoint_id in endpoints:
         db.session.add(Delivery(event_id=event.id, endpoint_id=endpoint_id, next_attempt_at=now))

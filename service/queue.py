@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -24,6 +25,8 @@ def queue_condition(queue: str) -> ColumnElement[bool]:
         return and_(in_queue(), Comment.escalated.is_(True))
     if queue == "approved":
         return and_(Comment.status == Status.PUBLISHED, Comment.decided_by.is_not(None))
+    if queue == "published":  # everything readers may see: to find what to take down
+        return Comment.status == Status.PUBLISHED
     return Comment.status == Status.REJECTED
 
 
@@ -82,6 +85,32 @@ def page(args: dict[str, Any], key: ApiKey) -> dict[str, Any]:
         last = items[-1]
         next_cursor = encode([last.risk, last.id] if sort == "score" else [last.id])
     return {"items": items, "next_cursor": next_cursor}
+
+
+WAITING_QUEUES = ("pending", "reported", "escalated")
+
+
+def waiting_ages() -> dict[str, tuple[int, datetime | None]]:
+    """For each queue that waits for someone, its size and since when its oldest item has
+    waited: a held or escalated comment since it was submitted, a reported one since its
+    oldest open report.  For the metric and the chat notifier; every site."""
+    ages: dict[str, tuple[int, datetime | None]] = {}
+    for name in WAITING_QUEUES:
+        condition = queue_condition(name)
+        size = db.session.execute(select(func.count()).select_from(Comment)
+                                  .where(condition)).scalar_one()
+        oldest = None
+        if size and name == "reported":
+            oldest = db.session.execute(
+                select(func.min(Report.created_at)).join(Comment, Report.comment_id == Comment.id)
+                .where(condition, Report.closed_at.is_(None))).scalar_one()
+        elif size:  # the oldest id is the oldest submission, found through the queue's index
+            oldest = db.session.execute(select(Comment.created_at).where(condition)
+                                        .order_by(Comment.id).limit(1)).scalar_one_or_none()
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        ages[name] = (size, oldest)
+    return ages
 
 
 def _count_where(condition: ColumnElement[bool]) -> Any:

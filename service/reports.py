@@ -70,6 +70,8 @@ def add_report(comment: Comment, reason: str, reporter: str | None) -> tuple[Rep
     db.session.refresh(comment)
     if comment.open_reports >= review_after and not comment.reported:
         comment.reported = True
+        db.session.flush()
+        record_event(comment, "comment.reported")  # a moderator must look at it
     if hide_after and comment.open_reports >= hide_after and not comment.hidden:
         comment.hidden = True
         db.session.flush()

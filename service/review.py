@@ -1,4 +1,5 @@
-"""The moderators' review API: queues, items, claims, decisions, undo, bulk decisions."""
+"""The moderators' review API: queues, items, claims, decisions, undo, bulk decisions, and
+the overrides of decided comments (remove, restore, re-open)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from service import queue, workflow
+from service import overrides, queue, workflow
 from service.auth import current_key, review_endpoint
 from service.errors import ApiError
 from service.extensions import db
@@ -17,6 +18,7 @@ from service.review_schemas import (
     ClaimedSchema,
     ClaimNextArgsSchema,
     DecisionArgsSchema,
+    OverrideArgsSchema,
     QueueArgsSchema,
     QueuePageSchema,
     ReviewItemSchema,
@@ -52,7 +54,7 @@ def load(comment_id: int) -> Comment:
 @blp.arguments(QueueArgsSchema, location="query")
 @blp.response(200, QueuePageSchema)
 def list_queue(args: dict[str, Any]) -> dict[str, Any]:
-    """A queue (`pending`, `reported`, `escalated`, `approved`, `rejected`), filtered, paged.
+    """A queue (`pending`, `reported`, `escalated`, `approved`, `rejected`, `published`).
 
     `sort=score` lists the highest score first, `age` the oldest first, `newest` the newest.
     """
@@ -127,3 +129,45 @@ def bulk(args: dict[str, Any]) -> dict[str, Any]:
     return {"results": [{"id": o.id, "ok": o.ok, "status": o.status, "detail": o.detail,
                          "comment_status": o.comment.status if o.comment else None}
                         for o in outcomes]}
+
+
+def _override(action: str, args: dict[str, Any], comment_id: int) -> ItemView:
+    return ItemView(overrides.override(load(comment_id), current_key(), action,
+                                       note=args.get("note"), reason=args.get("reason")))
+
+
+@review_endpoint(blp, "/comments/<id:comment_id>/remove", "POST")
+@blp.arguments(OverrideArgsSchema, required=False)
+@blp.response(200, ReviewItemSchema)
+@blp.alt_response(409, description="Not published, claimed by someone else, or escalated.")
+def remove(args: dict[str, Any], comment_id: int) -> ItemView:
+    """Take down a published comment, reported or not (a legal request, a late find).
+
+    It becomes `rejected`; the site gets `comment.removed`; the audit entry keeps the
+    decision it replaces. Undo within `UNDO_MINUTES` puts it back.
+    """
+    return _override("remove", args, comment_id)
+
+
+@review_endpoint(blp, "/comments/<id:comment_id>/restore", "POST")
+@blp.arguments(OverrideArgsSchema, required=False)
+@blp.response(200, ReviewItemSchema)
+@blp.alt_response(409, description="Not rejected, claimed by someone else, or escalated.")
+def restore(args: dict[str, Any], comment_id: int) -> ItemView:
+    """Publish a rejected comment: one the policy rejected, or a moderator rejected or removed.
+
+    The site gets `comment.restored`; the audit entry keeps the decision it replaces.
+    """
+    return _override("restore", args, comment_id)
+
+
+@review_endpoint(blp, "/comments/<id:comment_id>/reopen", "POST")
+@blp.arguments(OverrideArgsSchema, required=False)
+@blp.response(200, ReviewItemSchema)
+@blp.alt_response(409, description="Waiting for review already, claimed, or escalated.")
+def reopen(args: dict[str, Any], comment_id: int) -> ItemView:
+    """Put a decided comment (published or rejected) back in the `pending` queue.
+
+    Readers no longer see it until it is decided again; the site gets `comment.reopened`.
+    """
+    return _override("reopen", args, comment_id)

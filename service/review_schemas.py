@@ -13,7 +13,7 @@ from service.schemas import (
     id_field,
 )
 
-QUEUES = ("pending", "reported", "escalated", "approved", "rejected")
+QUEUES = ("pending", "reported", "escalated", "approved", "rejected", "published")
 
 
 class _Base(ma.Schema):
@@ -144,6 +144,15 @@ class DecisionArgsSchema(_Base):
     reason = ma.fields.String(validate=validate.Length(max=500),
                               metadata={"description": "Reason for the reader (a policy reason "
                                         "or free text)"})
+    note = ma.fields.String(validate=validate.Length(max=2000))
+
+
+class OverrideArgsSchema(_Base):
+    """Remove, restore or re-open: the body is optional."""
+
+    reason = ma.fields.String(validate=validate.Length(max=500),
+                              metadata={"description": "Why (a legal request, a false "
+                                        "rejection); kept in the audit log"})
     note = ma.fields.String(validate=validate.Length(max=2000))
 
 

@@ -90,14 +90,16 @@ def _conflict(comment: Comment, key: ApiKey, now: datetime) -> ApiError:
         decided_at = comment.decided_at
         assert decided_at is not None  # set and cleared together with decided_by
         return ApiError(409, f"Comment {comment.id} was already decided ({comment.status}) by "
-                        f"{comment.decided_by} at {decided_at.isoformat()}.",
+                        f"{comment.decided_by} at {decided_at.isoformat()}; to change it, "
+                        "remove, restore or reopen it.",
                         kind="already-decided",
                         extra={"current_status": comment.status,
                                "decided_by": comment.decided_by,
                                "decided_at": decided_at.isoformat()})
     if not _waiting(comment):
         return ApiError(409, f"Comment {comment.id} is {comment.status} and not waiting for "
-                        "review.", kind="not-in-queue",
+                        "review; to change it, remove, restore or reopen it.",
+                        kind="not-in-queue",
                         extra={"current_status": comment.status, "decided_by": None,
                                "decided_at": None})
     if comment.escalated and Role(key.role) is not Role.ADMIN:
@@ -121,7 +123,7 @@ def _waiting(comment: Comment) -> bool:
         comment.status == Status.PUBLISHED and comment.reported)
 
 
-def _may_touch(key: ApiKey) -> ColumnElement[bool]:
+def may_touch(key: ApiKey) -> ColumnElement[bool]:
     """Moderators leave escalated items to admins."""
     if Role(key.role) is Role.ADMIN:
         return Comment.id.is_not(None)
@@ -136,7 +138,7 @@ def claim(comment: Comment, key: ApiKey) -> Comment:
     expires = now + timedelta(minutes=claim_minutes())
     result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Comment)
-        .where(Comment.id == comment.id, in_queue(), claim_is_free(key, now), _may_touch(key))
+        .where(Comment.id == comment.id, in_queue(), claim_is_free(key, now), may_touch(key))
         .values(claimed_by=key.actor, claim_key_id=key.id, claim_expires_at=expires)
         .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
@@ -207,6 +209,7 @@ def decide(comment: Comment, key: ApiKey, action: str, note: str | None = None,
     from_status = comment.status
     was_visible = comment.status == Status.PUBLISHED and not comment.hidden
     reported = comment.status == Status.PUBLISHED
+    previous = previous_decision(comment)
     values: dict[str, Any]
     if action == "escalate":
         values = {"escalated": True, "claimed_by": None, "claim_key_id": None,
@@ -220,18 +223,20 @@ def decide(comment: Comment, key: ApiKey, action: str, note: str | None = None,
     result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Comment)
         .where(Comment.id == comment.id, Comment.status == from_status, in_queue(),
-               claim_is_free(key, now), _may_touch(key))
+               claim_is_free(key, now), may_touch(key))
         .values(**values).execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         raise _conflict(comment, key, now)
     db.session.refresh(comment)
-    detail: dict[str, Any] = {"reported": reported}
+    detail: dict[str, Any] = {"reported": reported, "previous": previous}
     if reason:
         detail["reason"] = reason
     audit(comment, key, action, note=note, from_status=from_status, to_status=comment.status,
           detail=detail, now=now)
-    if action != "escalate":
-        _close_reports(comment, "kept" if action == "approve" else "removed", now)
+    if action == "escalate":
+        record_event(comment, "comment.escalated")  # an admin must look at it
+    else:
+        close_reports(comment, "kept" if action == "approve" else "removed", now)
         _announce(comment, was_visible)
     if commit:
         db.session.commit()
@@ -239,7 +244,7 @@ def decide(comment: Comment, key: ApiKey, action: str, note: str | None = None,
     return comment
 
 
-def _close_reports(comment: Comment, resolution: str, now: datetime) -> None:
+def close_reports(comment: Comment, resolution: str, now: datetime) -> None:
     db.session.execute(update(Report).where(Report.comment_id == comment.id,
                                             Report.closed_at.is_(None))
                        .values(closed_at=now, resolution=resolution)
@@ -258,12 +263,25 @@ def _announce(comment: Comment, was_visible: bool) -> None:
         record_event(comment, "comment.rejected")
 
 
+def previous_decision(comment: Comment) -> dict[str, Any]:
+    """The decision a new one replaces, kept in the new one's audit entry (and for undo)."""
+    return {"status": comment.status, "decided_by": comment.decided_by,
+            "decided_key_id": comment.decided_key_id,
+            "decided_at": comment.decided_at.isoformat() if comment.decided_at else None,
+            "hidden": comment.hidden}
+
+
+# Decisions that undo takes back: the queue's, and the overrides of decided comments.
+UNDOABLE = ("approve", "reject", "remove", "restore", "reopen")
+
+
 def undo(comment: Comment, key: ApiKey) -> Comment:
-    """Take back one's own approve or reject within ``UNDO_MINUTES``: the item waits again."""
+    """Take back one's own latest decision within ``UNDO_MINUTES``: the comment is as it was
+    before it (an approve or reject: waiting again; a removal: published again)."""
     now = utcnow()
     last = db.session.execute(
         select(AuditEntry).where(AuditEntry.comment_id == comment.id,
-                                 AuditEntry.action.in_(("approve", "reject", "undo")))
+                                 AuditEntry.action.in_((*UNDOABLE, "undo")))
         .order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none()
     window = timedelta(minutes=int(current_app.config["UNDO_MINUTES"]))
     if last is None or last.action == "undo" or last.key_id != key.id:
@@ -274,11 +292,19 @@ def undo(comment: Comment, key: ApiKey) -> Comment:
                        kind="undo-window-passed")
     was_visible = comment.status == Status.PUBLISHED and not comment.hidden
     back_to = last.from_status or Status.PENDING.value
+    previous = last.detail.get("previous") or {}
+    decided_at = previous.get("decided_at")
+    # Only what the decision itself did is taken back: a later decision by someone else
+    # (decided_key_id) or one re-opened meanwhile (status) makes the undo a 409.
+    decided_by_me = (Comment.decided_key_id.is_(None) if last.action == "reopen"
+                     else Comment.decided_key_id == key.id)
     result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Comment)
-        .where(Comment.id == comment.id, Comment.status == last.to_status,
-               Comment.decided_key_id == key.id)
-        .values(status=back_to, decided_at=None, decided_by=None, decided_key_id=None,
+        .where(Comment.id == comment.id, Comment.status == last.to_status, decided_by_me)
+        .values(status=back_to, decided_by=previous.get("decided_by"),
+                decided_key_id=previous.get("decided_key_id"),
+                decided_at=datetime.fromisoformat(decided_at) if decided_at else None,
+                hidden=bool(previous.get("hidden")),
                 reported=bool(last.detail.get("reported")))
         .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
@@ -287,10 +313,17 @@ def undo(comment: Comment, key: ApiKey) -> Comment:
                        kind="changed")
     db.session.refresh(comment)
     audit(comment, key, "undo", from_status=last.to_status, to_status=back_to,
-          detail={"undid": last.id}, now=now)
+          detail={"undid": last.id, "action": last.action}, now=now)
     visible = comment.status == Status.PUBLISHED and not comment.hidden
-    if visible != was_visible:
-        record_event(comment, "comment.restored" if visible else "comment.hidden")
+    if visible and not was_visible:
+        record_event(comment, "comment.restored")
+    elif was_visible and not visible:
+        record_event(comment, "comment.hidden" if comment.status == Status.PENDING
+                     else "comment.removed")
+    elif not visible:  # still not shown, but no longer what the site was last told
+        record_event(comment, {Status.PENDING: "comment.reopened",
+                               Status.REJECTED: "comment.rejected"}.get(
+                                   Status(comment.status), "comment.hidden"))
     db.session.commit()
     return comment
 

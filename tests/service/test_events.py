@@ -98,7 +98,11 @@ def test_decisions_are_events_in_order_paged_and_scoped_to_the_site(
     decide(client, moderator_key, a, "approve")
     decide(client, moderator_key, c, "approve")
 
-    first = feed(client, site_key, limit=2)
+    held = feed(client, site_key, limit=3)  # each held comment told the moderators first
+    assert [(e["type"], e["comment"]["id"]) for e in held["items"]] == [
+        ("comment.held", a), ("comment.held", b), ("comment.held", c)]
+    assert all(e["comment"]["status"] == "pending" for e in held["items"])
+    first = feed(client, site_key, limit=2, after=held["next_cursor"])
     assert [(e["type"], e["comment"]["id"]) for e in first["items"]] == [
         ("comment.rejected", b), ("comment.published", a)]
     assert first["has_more"] is True
@@ -121,7 +125,8 @@ def test_decisions_are_events_in_order_paged_and_scoped_to_the_site(
     assert len(set(ids)) == 3
 
     other = feed(client, other_site_key)
-    assert [(e["comment"]["id"], e["site"]) for e in other["items"]] == [(theirs, "other")]
+    assert [(e["type"], e["comment"]["id"], e["site"]) for e in other["items"]] == [
+        ("comment.held", theirs, "other"), ("comment.published", theirs, "other")]
 
 
 def test_the_feed_starts_empty_without_a_cursor(client: FlaskClient, site_key: str) -> None:
@@ -134,7 +139,8 @@ def test_the_feed_holds_back_events_younger_than_the_lag(
     app.config["EVENTS_FEED_LAG_SECONDS"] = 60
     assert feed(client, site_key)["items"] == []
     app.config["EVENTS_FEED_LAG_SECONDS"] = 0
-    assert len(feed(client, site_key)["items"]) == 1
+    assert [e["type"] for e in feed(client, site_key)["items"]] == [
+        "comment.held", "comment.published"]
 
 
 @pytest.mark.parametrize(("query", "status", "field"), [
@@ -565,7 +571,7 @@ def test_admin_delivery_list_and_retry_errors(client: FlaskClient, site_key: str
     decide(client, moderator_key, hold(client, site_key)["id"], "approve")
     pending = client.get("/v1/admin/deliveries", query_string={"state": "pending"},
                          headers=auth(admin_key)).get_json()["items"]
-    assert len(pending) == 1 and pending[0]["event_type"] == "comment.published"
+    assert [d["event_type"] for d in pending] == ["comment.held", "comment.published"]
     response = client.post(f"/v1/admin/deliveries/{pending[0]['id']}/retry",
                            headers=auth(admin_key))
     assert response.status_code == 409
