@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     and_,
     literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -226,9 +227,16 @@ class Report(Model):
         ForeignKey("comments.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(String(500))
     reporter: Mapped[str | None] = mapped_column(String(320))
+    # who the report counts as ("id:<reporter>" or "ip:<address>"): one open report each
+    reporter_key: Mapped[str | None] = mapped_column(String(340))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        Index("ix_reports_open_per_reader", "comment_id", "reporter_key", unique=True,
+              postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
+    )
 
 
 class Ban(Model):

@@ -3,6 +3,11 @@
 The site's policy says after how many open reports a comment goes to the ``reported``
 queue (``reports.review_after``) and after how many it is also hidden until a moderator
 decides (``reports.hide_after``).  A moderator's decision closes the open reports.
+
+One reader counts once: a reader is the site's ``reporter`` id, else the ``reporter_ip``
+the site passes on, else the address the request came from.  A second open report by the
+same reader on the same comment changes nothing and answers ``200`` with the first report
+(a unique index on open reports makes this hold under concurrent requests too).
 """
 
 from __future__ import annotations
@@ -10,10 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import validate
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from service.auth import current_key, require
 from service.errors import ApiError
@@ -34,7 +40,10 @@ class ReportArgsSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500),
                               error_messages={"required": "This field is required."})
     reporter = ma.fields.String(validate=validate.Length(max=320),
-                                metadata={"description": "Who reported (reader id or email)"})
+                                metadata={"description": "Who reported: the site's own id of "
+                                          "the reader (one open report per reader)"})
+    reporter_ip = ma.fields.IP(metadata={"description": "The reader's IP address, when the "
+                                         "site calls from its server and has no reader id"})
 
 
 class ReportResultSchema(ma.Schema):
@@ -43,6 +52,8 @@ class ReportResultSchema(ma.Schema):
     open_reports = ma.fields.Integer()
     in_review = ma.fields.Boolean(metadata={"description": "The comment waits for a moderator"})
     visible = ma.fields.Boolean(metadata={"description": "Readers still see the comment"})
+    duplicate = ma.fields.Boolean(metadata={"description": "This reader had already "
+                                            "reported the comment: nothing was counted"})
 
 
 def _thresholds(site: str) -> tuple[int, int | None]:
@@ -53,15 +64,44 @@ def _thresholds(site: str) -> tuple[int, int | None]:
     return review_after, (rules.hide_after if rules else None)
 
 
-def add_report(comment: Comment, reason: str, reporter: str | None) -> tuple[Report, Comment]:
-    """Record a report; move the comment to review and hide it when the policy says so."""
+def reporter_key(reporter: str | None, ip: str | None) -> str:
+    """Who a report counts as: the site's reader id, else an IP address."""
+    return f"id:{reporter}" if reporter else f"ip:{ip or 'unknown'}"
+
+
+def _open_report_by(comment_id: int, key: str) -> Report | None:
+    return db.session.execute(select(Report).where(
+        Report.comment_id == comment_id, Report.reporter_key == key,
+        Report.closed_at.is_(None))).scalar_one_or_none()
+
+
+def add_report(comment: Comment, reason: str, reporter: str | None,
+               ip: str | None = None) -> tuple[Report, Comment, bool]:
+    """Record a report; move the comment to review and hide it when the policy says so.
+
+    Returns the report, the comment and whether the report was a repeat by the same reader
+    (then nothing is counted and the first report is returned)."""
     if comment.status != Status.PUBLISHED:
         raise ApiError(409, f"Comment {comment.id} is {comment.status}; only published comments "
                        "can be reported.", kind="not-published",
                        extra={"current_status": comment.status})
+    key = reporter_key(reporter, ip)
+    earlier = _open_report_by(comment.id, key)
+    if earlier is not None:
+        return earlier, comment, True
     review_after, hide_after = _thresholds(comment.site)
-    report = Report(comment_id=comment.id, reason=reason, reporter=reporter, created_at=utcnow())
+    report = Report(comment_id=comment.id, reason=reason, reporter=reporter, reporter_key=key,
+                    created_at=utcnow())
     db.session.add(report)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same reader's report, committed meanwhile by another worker
+        db.session.rollback()
+        earlier = _open_report_by(comment.id, key)
+        if earlier is None:
+            raise
+        db.session.refresh(comment)
+        return earlier, comment, True
     # Count atomically in the database, so that concurrent reports are all counted.
     db.session.execute(update(Comment).where(Comment.id == comment.id)
                        .values(open_reports=Comment.open_reports + 1)
@@ -77,7 +117,7 @@ def add_report(comment: Comment, reason: str, reporter: str | None) -> tuple[Rep
         db.session.flush()
         record_event(comment, "comment.hidden")
     db.session.commit()
-    return report, comment
+    return report, comment, False
 
 
 @blp.route("/comments/<id:comment_id>/reports", methods=["POST"])
@@ -86,11 +126,18 @@ def add_report(comment: Comment, reason: str, reporter: str | None) -> tuple[Rep
 @blp.doc(security=[{"siteKey": []}])
 @blp.arguments(ReportArgsSchema)
 @blp.response(201, ReportResultSchema)
-def report_comment(args: dict[str, Any], comment_id: int) -> dict[str, Any]:
-    """A reader reports a published comment."""
+@blp.alt_response(200, schema=ReportResultSchema,
+                  description="The same reader had already reported it: nothing counted")
+def report_comment(args: dict[str, Any], comment_id: int) -> tuple[dict[str, Any], int]:
+    """A reader reports a published comment (once: a repeat by the same reader counts
+    nothing)."""
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.site != current_key().site:
         raise ApiError(404, f"No comment {comment_id} on this site.")
-    report, comment = add_report(comment, args["reason"], args.get("reporter"))
-    return {"id": report.id, "comment_id": comment.id, "open_reports": comment.open_reports,
-            "in_review": comment.reported, "visible": not comment.hidden}
+    ip = args.get("reporter_ip")
+    report, comment, duplicate = add_report(comment, args["reason"], args.get("reporter"),
+                                            str(ip) if ip is not None else request.remote_addr)
+    body = {"id": report.id, "comment_id": comment.id, "open_reports": comment.open_reports,
+            "in_review": comment.reported, "visible": not comment.hidden,
+            "duplicate": duplicate}
+    return body, 200 if duplicate else 201

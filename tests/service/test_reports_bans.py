@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from flask.testing import FlaskClient
 
 from tests.conftest import auth
@@ -9,10 +11,16 @@ from tests.service.test_review import hold, links
 from tests.service.test_submit import GOOD, post
 from tests.service.test_workflow import decide
 
+_readers = itertools.count(1)
 
-def report(client: FlaskClient, key: str, comment_id: int, reason: str = "insulting"):  # noqa: ANN201
-    return client.post(f"/v1/comments/{comment_id}/reports", json={"reason": reason},
-                       headers=auth(key))
+
+def report(client: FlaskClient, key: str, comment_id: int, reason: str = "insulting",  # noqa: ANN201
+           reporter: str | None = None, **extra: str):
+    """A report by a reader of its own (a new reader id each time unless ``reporter``)."""
+    body = {"reason": reason, "reporter": reporter or f"reader-{next(_readers)}", **extra}
+    if reporter == "":
+        del body["reporter"]
+    return client.post(f"/v1/comments/{comment_id}/reports", json=body, headers=auth(key))
 
 
 def test_reports_send_a_comment_to_review_then_hide_it(client: FlaskClient, site_key: str,
@@ -22,7 +30,8 @@ def test_reports_send_a_comment_to_review_then_hide_it(client: FlaskClient, site
     first = report(client, site_key, published)
     assert first.status_code == 201
     assert first.get_json() == {"id": first.get_json()["id"], "comment_id": published,
-                                "open_reports": 1, "in_review": False, "visible": True}
+                                "open_reports": 1, "in_review": False, "visible": True,
+                                "duplicate": False}
     assert report(client, site_key, published).get_json()["in_review"] is True
     queue = client.get("/v1/review/queue", query_string={"queue": "reported"},
                        headers=auth(moderator_key)).get_json()
@@ -202,3 +211,40 @@ def test_conflict_bodies_carry_only_documented_members(client: FlaskClient, site
     assert not_queued.status_code == 409
     assert not_queued.get_json()["decided_by"] is None
     assert set(not_queued.get_json()) <= documented
+
+
+def test_five_reports_from_one_reader_count_once_and_do_not_hide(
+        client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    published = post(client, site_key, GOOD).get_json()["id"]
+    first = report(client, site_key, published, reporter="troll-42")
+    for _ in range(4):
+        again = report(client, site_key, published, reporter="troll-42")
+        assert again.status_code == 200
+        assert again.get_json() == {**first.get_json(), "duplicate": True}
+    item = client.get(f"/v1/review/comments/{published}", headers=auth(moderator_key)).get_json()
+    assert len(item["reports"]) == 1 and item["hidden"] is False
+    assert item["open_reports"] == 1
+    # another reader still counts
+    assert report(client, site_key, published).get_json()["open_reports"] == 2
+
+
+def test_without_a_reader_id_the_ip_is_the_reader(client: FlaskClient, site_key: str) -> None:
+    published = post(client, site_key, GOOD).get_json()["id"]
+    assert report(client, site_key, published, reporter="").status_code == 201
+    assert report(client, site_key, published, reporter="").status_code == 200  # same address
+    other = report(client, site_key, published, reporter="", reporter_ip="203.0.113.7")
+    assert other.status_code == 201 and other.get_json()["open_reports"] == 2
+    again = report(client, site_key, published, reporter="", reporter_ip="203.0.113.7")
+    assert again.get_json()["duplicate"] is True
+    bad = report(client, site_key, published, reporter="", reporter_ip="not an address")
+    assert bad.status_code == 422 and "reporter_ip" in bad.get_json()["errors"]
+
+
+def test_a_reader_may_report_again_after_a_moderator_decided(
+        client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    published = post(client, site_key, GOOD).get_json()["id"]
+    report(client, site_key, published, reporter="r1")
+    report(client, site_key, published, reporter="r2")
+    decide(client, moderator_key, published, "approve")
+    fresh = report(client, site_key, published, reporter="r1")
+    assert fresh.status_code == 201 and fresh.get_json()["open_reports"] == 1
