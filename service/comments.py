@@ -8,12 +8,14 @@ import marshmallow as ma
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from policy_engine import Submission
 from service.auth import current_key, require
 from service.errors import ApiError, flatten_messages
 from service.extensions import db
 from service.i18n import N_, choose_language, gettext, reader_language
+from service.idempotency import HEADER, earlier_comment, idempotency_of
 from service.limits import submit_limits
 from service.models import Comment, Role, Status, utcnow
 from service.moderation import Decided, decide, reader_reasons
@@ -112,11 +114,16 @@ def load_submission(site: str, data: dict[str, Any] | None = None,
 @submit_limits[0]
 @submit_limits[1]
 @require(Role.SITE)
-@blp.doc(requestBody=SUBMISSION_BODY, security=[{"siteKey": []}])
+@blp.doc(requestBody=SUBMISSION_BODY, security=[{"siteKey": []}], parameters=[{
+    "in": "header", "name": HEADER, "required": False, "schema": {"type": "string",
+                                                                 "maxLength": 255},
+    "description": "Makes a retry safe: the same key and body within 24 hours answer the "
+                   "first answer again (with `Idempotent-Replayed: true`) and store nothing; "
+                   "the same key with another body is a 422."}])
 @blp.response(201, DecisionSchema, description="Stored and decided: see `status`.")
 @blp.alt_response(422, description="Missing or invalid fields, listed per field in `errors`.")
 @blp.alt_response(415, description="Not JSON or form data.")
-def submit_comment() -> Decided:
+def submit_comment() -> Decided | tuple[Decided, int, dict[str, str]]:
     """Submit a comment for moderation.
 
     The comment is validated against the site's policy, scored, decided and stored.
@@ -127,7 +134,26 @@ def submit_comment() -> Decided:
     """
     site = current_key().site or ""
     choose_language(runtime().policy_for(site))
-    return decide(runtime(), load_submission(site)).for_reader(reader_language())
+    idem = idempotency_of(request.headers, current_key().id, request_data())
+    if idem is not None:
+        earlier = earlier_comment(idem)
+        if earlier is not None:
+            return _replayed(earlier)
+    submission = load_submission(site)
+    try:
+        return decide(runtime(), submission, idempotency=idem).for_reader(reader_language())
+    except IntegrityError:
+        # a retry of the same request, stored by another worker a moment ago
+        db.session.rollback()
+        earlier = earlier_comment(idem) if idem is not None else None
+        if earlier is None:
+            raise
+        return _replayed(earlier)
+
+
+def _replayed(comment: Comment) -> tuple[Decided, int, dict[str, str]]:
+    return (Decided.first_answer(comment).for_reader(reader_language()), 201,
+            {"Idempotent-Replayed": "true"})
 
 
 def _site_comment(comment_id: int) -> Comment:

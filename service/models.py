@@ -152,6 +152,10 @@ class Comment(Model):
     reported: Mapped[bool] = mapped_column(default=False)  # enough reports to need review
     hidden: Mapped[bool] = mapped_column(default=False)
     escalated: Mapped[bool] = mapped_column(default=False)
+    # Safe retries (service/idempotency.py): "<api key id>:<Idempotency-Key>" and the
+    # sha256 of the request that stored this comment.
+    idempotency_key: Mapped[str | None] = mapped_column(String(300))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
 
     actions: Mapped[list[AuditEntry]] = relationship(
         back_populates="comment", order_by="AuditEntry.id", cascade="all, delete-orphan"
@@ -163,6 +167,9 @@ class Comment(Model):
         Index("ix_comments_email_recent", "site", "author_email", "created_at"),
         Index("ix_comments_fingerprint_recent", "site", "body_fingerprint", "created_at"),
         Index("ix_comments_reported", "reported", "site", "risk", "id"),
+        Index("ix_comments_idempotency_key", "idempotency_key", unique=True,
+              postgresql_where=text("idempotency_key IS NOT NULL"),
+              sqlite_where=text("idempotency_key IS NOT NULL")),
     )
 
 

@@ -19,6 +19,7 @@ from service import metrics
 from service.extensions import db
 from service.facts import DatabaseFacts
 from service.i18n import N_, texts
+from service.idempotency import Idempotency
 from service.models import AuditEntry, Comment, Status
 from service.outbox import add_event, held_view
 from service.runtime import Runtime
@@ -31,7 +32,8 @@ INSERT_SUBMITTED = insert(AUDIT)
 COMMENT_FIELDS = ("site", "thread", "parent_id", "author_name", "author_email", "author_website",
                   "body", "body_fingerprint", "ip", "user_agent", "referrer", "status",
                   "decided_action", "reasons", "scores", "terms", "labels", "rule_ids", "risk",
-                  "priority", "policy_version", "model_version", "created_at")
+                  "priority", "policy_version", "model_version", "created_at",
+                  "idempotency_key", "request_hash")
 _stored = insert(COMMENTS).values(
     {name: bindparam(name, type_=COMMENTS.c[name].type) for name in COMMENT_FIELDS}
 ).returning(COMMENTS.c.id, COMMENTS.c.site, COMMENTS.c.status,
@@ -83,10 +85,12 @@ def _failsafe(decision: Decision | None, reason: Reason) -> tuple[Action, tuple[
 
 
 def decide(runtime: Runtime, submission: Submission,
-           verdict: Reason | None = None) -> Decided:
+           verdict: Reason | None = None, idempotency: Idempotency | None = None) -> Decided:
     """Run ``submission`` through the classifier and the site's policy and store the result.
 
     ``verdict`` decides without the policy (a honeypot caught a bot); it is stored the same way.
+    ``idempotency`` (the request's ``Idempotency-Key``) is stored on the comment in the same
+    insert.
     """
     scored = score(runtime, submission.body)
     policy = runtime.policy_for(submission.site)
@@ -127,6 +131,8 @@ def decide(runtime: Runtime, submission: Submission,
         "policy_version": decision.policy_version if decision else FAILSAFE_VERSION,
         "model_version": scored.model_version if scored else FAILSAFE_VERSION,
         "created_at": submission.submitted_at,
+        "idempotency_key": idempotency.scope if idempotency else None,
+        "request_hash": idempotency.request_hash if idempotency else None,
     }
     comment_id = _store(values, held=status is Status.PENDING)
     metrics.DECISIONS.labels(status.value).inc()
@@ -199,6 +205,15 @@ class Decided:
     def of(cls, comment_id: int, values: dict[str, Any]) -> Decided:
         return cls(id=comment_id, **{f.name: values[f.name] for f in fields(cls)
                                      if f.name != "id"})
+
+    @classmethod
+    def first_answer(cls, comment: Comment) -> Decided:
+        """What the request that stored ``comment`` was answered (a retry gets it again)."""
+        return cls(id=comment.id, site=comment.site, thread=comment.thread,
+                   status=STATUS_FOR[Action(comment.decided_action)].value,
+                   reasons=list(comment.reasons), scores=dict(comment.scores),
+                   policy_version=comment.policy_version, model_version=comment.model_version,
+                   created_at=comment.created_at)
 
     def for_reader(self, language: str) -> Decided:
         """The answer as the reader sees it: see :func:`reader_reasons`."""
