@@ -81,6 +81,10 @@ class Questions:
     duplicate: frozenset[timedelta] = frozenset()
     author_cap: int = 0
     ban: bool = False
+    #: How long a published comment must stay up, not overturned, before it counts as
+    #: approved in the author's record (``trust.settled_after``); None: only comments a
+    #: moderator approved count.
+    author_settled: timedelta | None = None
 
     def __bool__(self) -> bool:
         return bool(self.recent or self.duplicate or self.author_cap or self.ban)

@@ -24,6 +24,7 @@ from .settings import (
     parse_languages,
     parse_reports,
     parse_thresholds,
+    parse_trust,
     strings,
 )
 from .sources import Sources
@@ -32,7 +33,7 @@ from .yamlsource import LineDict, LineList, Reporter, did_you_mean
 __all__ = ["load_policy", "load_policy_file"]
 
 TOP_KEYS = ("extends", "description", "language", "languages", "fields", "thresholds", "reports",
-            "reasons", "rules", "disable", "tests")
+            "trust", "reasons", "rules", "disable", "tests")
 RULE_KEYS = ("id", "description", "when", "action", "reason", "note", "labels", "priority",
              "override")
 ACTIONS = tuple(a.value for a in Action)
@@ -79,6 +80,7 @@ def load_policy_file(path: str | Path, root: str | Path | None = None,
         reasons=tuple(dict.fromkeys(reasons + merged.reasons)),
         reports=ReportRules(review, hide),
         rules=tuple(rules),
+        trust_settled=merged.trust_settled,
         examples=merged.examples,
         language=merged.language,
         languages=merged.served(),
@@ -135,6 +137,8 @@ def _apply(path: Path, doc: LineDict, merged: Merged, sources: Sources,
         parse_thresholds(doc["thresholds"], doc.line_of("thresholds"), rep, merged)
     if "reports" in doc:
         parse_reports(doc["reports"], doc.line_of("reports"), rep, merged)
+    if "trust" in doc:
+        parse_trust(doc["trust"], doc.line_of("trust"), rep, merged)
     for text, _ in strings(doc.get("reasons", LineList()), doc.line_of("reasons"), rep,
                             "reasons"):
         merged.reasons.append(text)

@@ -15,7 +15,8 @@ The combination rule (also in docs/policies.md):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -110,11 +111,14 @@ class Policy:
     languages: tuple[str, ...] = (SOURCE_LANGUAGE,)
     #: What the author should fix although the policy works (reasons missing a language).
     warnings: tuple[Problem, ...] = ()
+    #: How long a published comment stays up before it counts as approved (``trust:``).
+    trust_settled: timedelta | None = None
 
     @cached_property
     def questions(self) -> Questions:
         """Every fact the rules may ask about (see :class:`Questions`), found once."""
-        return _questions(rule.condition for rule in self.rules)
+        asked = _questions(rule.condition for rule in self.rules)
+        return replace(asked, author_settled=self.trust_settled) if asked.author_cap else asked
 
     def evaluate(self, submission: Submission, scores: Mapping[str, float],
                  facts: Facts) -> Decision:

@@ -4,10 +4,12 @@ as merged so far along an ``extends`` chain."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from .i18n import SOURCE_LANGUAGE, languages
 from .model import SUBMISSION_FIELDS, Action, FieldLimit
+from .parse_common import parse_duration
 from .policy import Rule
 from .yamlsource import LineDict, LineList, Reporter, did_you_mean
 
@@ -31,6 +33,7 @@ class Merged:
     examples: tuple[Any, ...] = ()
     language: str = SOURCE_LANGUAGE
     languages: tuple[str, ...] = ()
+    trust_settled: timedelta | None = None
 
     def served(self) -> tuple[str, ...]:
         """The languages readers are answered in: ``language`` first, then ``languages``."""
@@ -144,6 +147,24 @@ def parse_reports(node: Any, line: int, rep: Reporter, merged: Merged) -> None:
     if review is not None and hide is not None and hide < review:
         rep.add(node.line_of("hide_after"), f"reports.hide_after ({hide}) is below review_after "
                 f"({review}): comments would be hidden before anyone is asked to review them")
+
+
+def parse_trust(node: Any, line: int, rep: Reporter, merged: Merged) -> None:
+    """``trust:``: ``settled_after``, how long a published comment must stay up before it
+    counts as approved in its author's record (``null``: only moderators' approvals count)."""
+    if not isinstance(node, LineDict):
+        rep.add(line, "trust must be a mapping like {settled_after: 7d}")
+        return
+    rep.check_keys(node, ("settled_after",), "trust")
+    if "settled_after" in node:
+        value = node["settled_after"]
+        if value is None:
+            merged.trust_settled = None
+        elif (settled := parse_duration(value)) is not None:
+            merged.trust_settled = settled
+        else:
+            rep.add(node.line_of("settled_after"), "trust.settled_after must be a duration "
+                    "like 7d or 48h (or null: only moderators' approvals count)")
 
 
 def language_code(value: Any, line: int, rep: Reporter, what: str) -> str | None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import any_, bindparam, func, literal, select
+from sqlalchemy import any_, bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from policy_engine import Answers, AuthorRecord, Questions, Submission
@@ -79,6 +79,8 @@ class DatabaseFacts:
             params[f"{name}_since"] = now - within
         for name, within in windows.items():
             params[f"{name}_since"] = now - within
+        if questions.author_settled is not None:
+            params["settled_before"] = now - questions.author_settled
         got = db.session.execute(statement, params).one()._mapping
         return Answers(
             recent={key: int(got[name]) for name, key in recent.items()},
@@ -135,7 +137,14 @@ def _statement(shape: _Shape) -> tuple[Any, dict[str, tuple[str, timedelta]],
         columns[name] = count(Comment.body_fingerprint == bindparam("fingerprint"), since(name))
     if questions.author_cap and shape.has_email:
         mine = Comment.author_email == bindparam("email", type_=Comment.author_email.type)
-        columns["approved"] = count(mine, Comment.status == Status.PUBLISHED,
+        # Approved: published by a moderator, or published and left up (not removed,
+        # re-opened or rejected since) for the policy's trust.settled_after.  A comment the
+        # policy itself published a minute ago proves nothing: it may be the model's miss.
+        settled: Any = Comment.decided_by.is_not(None)
+        if questions.author_settled is not None:
+            settled = or_(settled, Comment.created_at <= bindparam(
+                "settled_before", type_=Comment.created_at.type))
+        columns["approved"] = count(mine, Comment.status == Status.PUBLISHED, settled,
                                     cap=questions.author_cap)
         columns["rejected"] = count(mine, Comment.status == Status.REJECTED,
                                     Comment.decided_by.is_not(None), cap=questions.author_cap)

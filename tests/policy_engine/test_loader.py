@@ -222,3 +222,17 @@ def test_missing_site(tmp_path):
 def test_empty_policy_is_valid(make_policy):
     p = make_policy("{}\n")
     assert p.rules == () and p.thresholds == {} and p.reports == ReportRules()
+
+
+def test_trust_settled_after_is_a_duration_that_author_questions_carry(make_policy, problems):
+    from datetime import timedelta
+
+    rule = ("rules:\n  - id: regulars\n    when: {author: {approved_before: {at_least: 3}}}\n"
+            "    action: approve\n")
+    policy = make_policy("trust: {settled_after: 7d}\n" + rule)
+    assert policy.trust_settled == timedelta(days=7)
+    assert policy.questions.author_settled == timedelta(days=7)
+    assert make_policy(rule).questions.author_settled is None  # moderators' approvals only
+    assert problems("trust: {settled_after: soon}\n") == [
+        "default.yaml:1: trust.settled_after must be a duration like 7d or 48h (or null: only "
+        "moderators' approvals count)"]
