@@ -24,9 +24,10 @@ def free_port() -> int:
 
 
 def request(url: str, data: dict | None = None, key: str | None = None,
-            timeout: float = 10) -> tuple[int, dict, dict]:
+            timeout: float = 10, headers: dict[str, str] | None = None
+            ) -> tuple[int, dict, dict]:
     """(status, JSON body, headers) of one request; HTTP errors are answers, not exceptions."""
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **(headers or {})}
     if key:
         headers["Authorization"] = f"Bearer {key}"
     body = json.dumps(data).encode() if data is not None else None

@@ -134,3 +134,65 @@ def test_killed_worker_loses_nothing_acknowledged(
         assert request(server + "/readyz")[0] == 200  # gunicorn replaced the worker
         acknowledged = {body["id"] for status, body, _ in results if status == 201}
         assert acknowledged and acknowledged <= _stored_ids(app)
+
+
+def _retrying_load(server: str, key: str, stop: threading.Event, sent: dict, tag: str) -> None:
+    """Each comment with its own Idempotency-Key, sent again until it is acknowledged, as a
+    careful client does when its connection is reset."""
+    n = 0
+    while not stop.is_set():
+        n += 1
+        idem = f"{tag}-{n}"
+        data = {**GOOD, "body": f"{tag} retried comment {n} on the budget",
+                "ip": f"10.1.{len(tag)}.{n % 250}"}
+        for _ in range(20):
+            try:
+                status, body, _ = request(server + "/v1/comments", data, key, timeout=15,
+                                          headers={"Idempotency-Key": idem})
+            except (OSError, http.client.HTTPException):
+                sent.setdefault(idem, {"body": data["body"], "resets": 0})["resets"] += 1
+                time.sleep(0.05)
+                continue
+            assert status == 201, (status, body)
+            sent.setdefault(idem, {"body": data["body"], "resets": 0})["id"] = body["id"]
+            break
+        time.sleep(0.01)
+
+
+def test_retries_after_a_killed_worker_store_each_comment_once(
+        app, _migrated: str, policy_dir: Path, tmp_path: Path, site_key: str,  # noqa: ANN001
+        is_postgres: bool) -> None:
+    if not is_postgres:
+        pytest.skip("runs on PostgreSQL")
+    from service.extensions import db
+    from service.models import Comment
+
+    sent: dict = {}
+    with gunicorn(_migrated, policy_dir, tmp_path / "gunicorn.log") as (server, master):
+        stop = threading.Event()
+        clients = [threading.Thread(target=_retrying_load,
+                                    args=(server, site_key, stop, sent, f"r{i}"))
+                   for i in range(4)]
+        for client in clients:
+            client.start()
+        time.sleep(1.0)
+        for _ in range(3):  # every worker, a few times: some kill lands mid-request
+            children = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True,
+                                      text=True).stdout.split()
+            for child in children:
+                os.kill(int(child), signal.SIGKILL)
+            time.sleep(2.0)
+        time.sleep(2.0)
+        stop.set()
+        for client in clients:
+            client.join(timeout=120)
+    assert sent and all("id" in entry for entry in sent.values()), "a comment never got in"
+    assert any(entry["resets"] for entry in sent.values()), "the kill met no request"
+    bodies = [entry["body"] for entry in sent.values()]
+    with app.app_context():
+        db.engine.dispose()
+        stored = list(db.session.execute(select(Comment.body, Comment.id).where(
+            Comment.body.in_(bodies))))
+        db.session.remove()
+    assert sorted(b for b, _ in stored) == sorted(bodies)  # each exactly once
+    assert {i for _, i in stored} == {entry["id"] for entry in sent.values()}
