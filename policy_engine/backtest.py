@@ -82,6 +82,8 @@ class BacktestReport:
     confusion_before: Confusion | None = None
     confusion_after: Confusion | None = None
     skipped: list[str] = field(default_factory=list)  # items with no "before" decision
+    # rules in shadow mode: how often each matched, by what it would have done
+    shadow: dict[tuple[str, Action], int] = field(default_factory=dict)
 
     def format_text(self, max_flips: int = 50) -> str:
         """A summary for the terminal."""
@@ -100,6 +102,8 @@ class BacktestReport:
                 lines.append(_format_confusion(name, matrix))
         if self.skipped:
             lines.append(f"{len(self.skipped)} comments had no earlier decision and were skipped")
+        for (rule, action), n in sorted(self.shadow.items()):
+            lines.append(f"shadow rule {rule}: would have {action.value} {n} comment(s)")
         return "\n".join(lines)
 
 
@@ -131,6 +135,9 @@ def backtest(items: Iterable[BacktestItem], draft: Policy,
         report.total += 1
         report.before[before] += 1
         report.after[after.action] += 1
+        for reason in after.shadow:
+            key = (reason.rule, reason.action)
+            report.shadow[key] = report.shadow.get(key, 0) + 1
         if before != after.action:
             report.flips.append(Flip(item.id, before, after.action, after.rule_ids))
         if item.label is not None:

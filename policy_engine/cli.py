@@ -75,6 +75,11 @@ def check(path: Path, strict: bool) -> None:
         click.echo(str(problem))
     for warning in warnings:
         click.echo(_warning(warning))
+    shadowed = sorted({(r.file, r.line, r.id) for _, p in loaded for r in p.rules
+                       if r.mode == "shadow"})
+    for file, line, rule_id in shadowed:
+        click.echo(f"{file}:{line}: rule \"{rule_id}\" is in shadow mode: it decides "
+                   "nothing, its hits are only recorded")
     if problems or (strict and warnings):
         click.echo(f"{len(problems)} problem(s), {len(warnings)} warning(s) in {len(files)} "
                    "file(s)", err=True)

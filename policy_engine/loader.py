@@ -35,7 +35,8 @@ __all__ = ["load_policy", "load_policy_file"]
 TOP_KEYS = ("extends", "description", "language", "languages", "fields", "thresholds", "reports",
             "trust", "reasons", "rules", "disable", "tests")
 RULE_KEYS = ("id", "description", "when", "action", "reason", "note", "labels", "priority",
-             "override")
+             "override", "mode")
+MODES = ("enforce", "shadow")
 ACTIONS = tuple(a.value for a in Action)
 
 
@@ -200,6 +201,12 @@ def _rule(spec: Any, line: int, rep: Reporter, parser: WhenParser,
     if not isinstance(priority, int) or isinstance(priority, bool):
         rep.add(spec.line_of("priority"), "priority must be a whole number")
         ok = False
+    mode = spec.get("mode", "enforce")
+    if mode not in MODES:
+        rep.add(spec.line_of("mode"), f'rule "{rule_id}": unknown mode "{mode}"'
+                f"{did_you_mean(str(mode), MODES)} (use enforce, or shadow to record what "
+                "the rule would do without letting it decide)")
+        ok = False
     if "when" not in spec:
         rep.add(spec.line, f'rule "{rule_id}" needs when: (write when: always for every comment)')
         return None
@@ -211,7 +218,7 @@ def _rule(spec: Any, line: int, rep: Reporter, parser: WhenParser,
     return Rule(rule_id, condition, Action(str(action)), reason, note,
                 tuple(label for label, _ in labels), priority,
                 frozenset(o for o, _ in override), rep.file, spec.line, texts,
-                spec.line_of("reason"))
+                spec.line_of("reason"), str(mode))
 
 
 def _reason(spec: LineDict, rule_id: str, needed: bool, language: str,

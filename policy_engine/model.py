@@ -155,6 +155,8 @@ class Decision:
     labels: tuple[str, ...]
     policy_version: str
     classifier_skipped: bool
+    #: Rules in ``mode: shadow`` that matched: what they would have done, deciding nothing.
+    shadow: tuple[Reason, ...] = ()
 
     @property
     def rule_ids(self) -> tuple[str, ...]:

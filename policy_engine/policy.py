@@ -63,6 +63,9 @@ class Rule:
     line: int = 0
     reason_texts: Texts = Texts()
     reason_line: int = 0
+    #: "enforce", or "shadow": the rule is evaluated and its hits are recorded as what it
+    #: would have done, but it decides nothing and lifts nothing.
+    mode: str = "enforce"
 
     def reason_for(self, matched: tuple[str, ...]) -> Reason:
         """This rule's contribution, with what fired."""
@@ -132,9 +135,14 @@ class Policy:
             ctx.preload(self.questions, answer_all(self.questions, submission,
                                                    ctx.body_fingerprint()))
         matched: list[tuple[Rule, tuple[str, ...]]] = []
+        shadow: list[Reason] = []
         for rule in self.rules:
             hit = rule.condition.test(ctx)
-            if hit is not None:
+            if hit is None:
+                continue
+            if rule.mode == "shadow":
+                shadow.append(rule.reason_for(hit))
+            else:
                 matched.append((rule, hit))
         lifts: list[tuple[str, str]] = [(r.id, target) for r, _ in matched for target in r.override]
         contributions: list[Reason] = []
@@ -162,6 +170,7 @@ class Policy:
             labels=labels,
             policy_version=self.version,
             classifier_skipped=skipped,
+            shadow=tuple(shadow),
         )
 
     def _threshold(self, name: str, levels: Mapping[Action, float],

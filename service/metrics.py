@@ -30,6 +30,9 @@ LATENCY = Histogram("moderation_http_request_duration_seconds", "Time to answer 
 DECISIONS = Counter("moderation_decisions_total", "Submissions decided, by outcome", ["status"])
 RULE_MATCHES = Counter("moderation_rule_matches_total", "Rules and thresholds that fired",
                        ["rule", "action"])
+SHADOW_MATCHES = Counter("moderation_shadow_matches_total",
+                         "Rules in shadow mode that matched, by what they would have done",
+                         ["rule", "action"])
 CLASSIFIER_LATENCY = Histogram("moderation_classifier_seconds", "Time to score one comment",
                                buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                         0.025, 0.1))

@@ -113,6 +113,7 @@ def decide(runtime: Runtime, submission: Submission,
         action, reasons = decision.action, decision.reasons
 
     scores = scored.scores if scored else {}
+    shadow = decision.shadow if decision is not None and verdict is None else ()
     status = STATUS_FOR[action]
     values = {
         "site": submission.site, "thread": submission.thread, "parent_id": submission.parent_id,
@@ -121,7 +122,8 @@ def decide(runtime: Runtime, submission: Submission,
         "body_fingerprint": fingerprint(submission.body), "ip": submission.ip,
         "user_agent": submission.user_agent, "referrer": submission.referrer,
         "status": status.value, "decided_action": action.value,
-        "reasons": [_reason_record(r) for r in reasons],
+        "reasons": [_reason_record(r) for r in reasons]
+        + [{**_reason_record(r), "shadow": True} for r in shadow],
         "scores": scores,
         "terms": {k: [list(t) for t in v] for k, v in (scored.terms if scored else {}).items()},
         "labels": list(decision.labels) if decision else [],
@@ -138,6 +140,8 @@ def decide(runtime: Runtime, submission: Submission,
     metrics.DECISIONS.labels(status.value).inc()
     for reason in reasons:
         metrics.RULE_MATCHES.labels(reason.rule, str(reason.action)).inc()
+    for reason in shadow:
+        metrics.SHADOW_MATCHES.labels(reason.rule, str(reason.action)).inc()
     # Said once, in the request's own log line (see service.app): one line per submission.
     g.log_extra = {"comment_id": comment_id, "site": submission.site,
                    "decision": status.value, "rules": [r.rule for r in reasons]}
@@ -241,4 +245,5 @@ def reader_reasons(status: str, reasons: list[dict[str, Any]],
     action = READER_ACTION.get(status)  # type: ignore[call-overload]  # a StrEnum key
     return [{"rule": r["rule"],
              "message": (r.get("messages") or {}).get(language) or r.get("message", "")}
-            for r in reasons if action is not None and r.get("action") == action]
+            for r in reasons if action is not None and r.get("action") == action
+            and not r.get("shadow")]  # a shadow rule's hit is for moderators only

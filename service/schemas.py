@@ -194,6 +194,9 @@ class ModeratorReasonSchema(ReasonSchema):
     labels = ma.fields.List(ma.fields.String())
     matched = ma.fields.List(ma.fields.String(),
                              metadata={"description": "Words, patterns or domains that fired"})
+    shadow = ma.fields.Boolean(dump_default=False, metadata={
+        "description": "A rule in shadow mode: `action` is what it would have done; it "
+                       "decided nothing and the reader is not told"})
 
 
 class DecisionSchema(_Base):
