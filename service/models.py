@@ -246,6 +246,22 @@ class Report(Model):
     )
 
 
+class ThreadSetting(Model):
+    """A story's own moderation (``service/threads.py``): ``post``, ``pre`` or ``closed``,
+    and ``links: hold``."""
+
+    __tablename__ = "thread_settings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100))
+    thread: Mapped[str] = mapped_column(String(200))
+    moderation: Mapped[str] = mapped_column(String(8), default="post")
+    links: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_thread_settings_site_thread", "site", "thread", unique=True),)
+
+
 class Ban(Model):
     """A moderator's ban of an email, an email domain or an IP (or CIDR range) on a site."""
 

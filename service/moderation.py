@@ -15,12 +15,13 @@ from flask import g
 from sqlalchemy import bindparam, insert, literal, select
 
 from policy_engine import Action, Decision, Reason, Submission, fingerprint
-from service import metrics
+from service import metrics, threads
+from service.errors import ApiError
 from service.extensions import db
 from service.facts import DatabaseFacts
-from service.i18n import N_, texts
+from service.i18n import N_, gettext, texts
 from service.idempotency import Idempotency
-from service.models import AuditEntry, Comment, Status
+from service.models import AuditEntry, Comment, Status, ThreadSetting
 from service.outbox import add_event, held_view
 from service.runtime import Runtime
 
@@ -47,6 +48,9 @@ STATUS_FOR = {Action.APPROVE: Status.PUBLISHED, Action.HOLD: Status.PENDING,
               Action.REJECT: Status.REJECTED}
 FAILSAFE_VERSION = "unavailable"
 FAILSAFE_MESSAGE = N_("Your comment will be reviewed before it appears.")
+PRE_MESSAGE = N_("Comments on this article are reviewed before they appear.")
+LINKS_MESSAGE = N_("Comments with links on this article are reviewed before they appear.")
+CLOSED_MESSAGE = N_("Comments on this article are closed.")
 # What a reader is told of a comment in each status: the reasons with that action only.
 READER_ACTION = {Status.PUBLISHED: Action.APPROVE, Status.PENDING: Action.HOLD,
                  Status.REJECTED: Action.REJECT}
@@ -92,9 +96,13 @@ def decide(runtime: Runtime, submission: Submission,
     ``idempotency`` (the request's ``Idempotency-Key``) is stored on the comment in the same
     insert.
     """
+    _statement_at_a_time()
+    story = threads.settings_of(submission.site, submission.thread)
+    if story is not None and story.moderation == "closed":
+        raise ApiError(403, gettext(CLOSED_MESSAGE), kind="thread-closed",
+                       extra={"thread": submission.thread})
     scored = score(runtime, submission.body)
     policy = runtime.policy_for(submission.site)
-    _statement_at_a_time()
     facts = DatabaseFacts(submission.site)
     decision = None
     if policy is not None and verdict is None:
@@ -111,6 +119,11 @@ def decide(runtime: Runtime, submission: Submission,
     else:
         assert decision is not None  # a policy and no verdict: evaluated above
         action, reasons = decision.action, decision.reasons
+    if story is not None and action is Action.APPROVE and verdict is None:
+        story_reason = _story_reason(story, submission.body,
+                                     policy.language if policy is not None else "en")
+        if story_reason is not None:
+            action, reasons = Action.HOLD, (*reasons, story_reason)
 
     scores = scored.scores if scored else {}
     shadow = decision.shadow if decision is not None and verdict is None else ()
@@ -146,6 +159,21 @@ def decide(runtime: Runtime, submission: Submission,
     g.log_extra = {"comment_id": comment_id, "site": submission.site,
                    "decision": status.value, "rules": [r.rule for r in reasons]}
     return Decided.of(comment_id, values)
+
+
+def _story_reason(story: ThreadSetting, body: str, language: str) -> Reason | None:
+    """Why this story's own settings hold a comment the policy would publish, if they do."""
+    if story.moderation == "pre":
+        rule, message, note = ("thread:pre", PRE_MESSAGE,
+                               "The story is pre-moderated (PUT /v1/threads/.../settings).")
+    elif story.links == "hold" and threads.has_link(body):
+        rule, message, note = ("thread:links", LINKS_MESSAGE,
+                               "The story holds comments with links.")
+    else:
+        return None
+    messages = texts(message)
+    return Reason(rule=rule, message=messages.get(language) or message, action=Action.HOLD,
+                  note=note, messages=messages)
 
 
 def _failsafe_reason(rule: str, note: str, language: str) -> Reason:

@@ -18,6 +18,8 @@ ROLES = {
     ("POST", "/v1/comments"): "site",
     ("GET", "/v1/comments/<id:comment_id>"): "site",
     ("GET", "/v1/threads/<path:thread>/comments"): "site",
+    ("GET", "/v1/threads/<path:thread>/settings"): "site",
+    ("PUT", "/v1/threads/<path:thread>/settings"): "site",
     ("POST", "/v1/comments/<id:comment_id>/reports"): "site",
     ("GET", "/v1/events"): "site",
     ("POST", "/v1/webhooks"): "site",
