@@ -18,7 +18,6 @@ encoder's files are checked against the sha256 recorded in the manifest.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,28 +26,19 @@ import numpy as np
 from classifier.encoder import ENCODER_DISTRIBUTION, SentenceEncoder, load_encoder
 from classifier.errors import ModelError
 from textnorm import script_of
+from textnorm.language import get_identifier
 
 __all__ = ["SecondStage", "is_english"]
 
 ARRAYS = ("stage2_head", "stage2_blend")
 # A text must be at least this likely English (py3langid) for the encoder to read it.
 MIN_ENGLISH = 0.5
-_identifier_lock = threading.Lock()
-_identifier = None
 
 
 def is_english(text: str) -> bool:
     """Whether ``text`` is Latin-script and identified as English by py3langid."""
-    global _identifier
-    if script_of(text) != "latin":
-        return False
-    with _identifier_lock:
-        if _identifier is None:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-            _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    scores = dict(_identifier.rank(text)[:3])
-    return float(scores.get("en", 0.0)) >= MIN_ENGLISH
+    return (script_of(text) == "latin"
+            and get_identifier().probability(text, "en") >= MIN_ENGLISH)
 
 
 def logit(p: float) -> float:

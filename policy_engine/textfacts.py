@@ -10,7 +10,7 @@ from textnorm import fold
 
 from .wordmatch import TextTokens, tokenize_folded
 
-__all__ = ["FieldText", "domain_matches", "link_domain"]
+__all__ = ["FieldText", "domain_matches", "link_domain", "links_in"]
 
 # A link is anything starting with a scheme or "www."; bare "example.com" is not counted,
 # since ordinary prose ("Node.js", "e.g.") looks the same.
@@ -18,6 +18,11 @@ _LINK = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'`]+", re.IGNOREC
 _TRAILING = ".,;:!?)]}'\""
 _SPACE = re.compile(r"\s+")
 _REPEAT = re.compile(r"(\S)\1+")
+
+
+def links_in(text: str) -> tuple[str, ...]:
+    """Every link in free text (a scheme, or ``www.``), in order."""
+    return tuple(m.group().rstrip(_TRAILING) for m in _LINK.finditer(text))
 
 
 def link_domain(url: str) -> str | None:
@@ -75,7 +80,7 @@ class FieldText:
             if url and "://" not in url:
                 url = "http://" + url
             return (url,) if url and not any(c.isspace() for c in url) else ()
-        return tuple(m.group().rstrip(_TRAILING) for m in _LINK.finditer(self.raw))
+        return links_in(self.raw)
 
     @cached_property
     def domains(self) -> tuple[str, ...]:

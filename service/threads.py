@@ -12,7 +12,6 @@ Holds and rejects of the policy still apply; these only make the outcome stricte
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import marshmallow as ma
@@ -20,6 +19,7 @@ from flask_smorest import Blueprint
 from marshmallow import validate
 from sqlalchemy import select
 
+from policy_engine.textfacts import links_in
 from service.auth import current_key, require
 from service.extensions import db
 from service.models import Role, ThreadSetting, utcnow
@@ -27,7 +27,6 @@ from service.models import Role, ThreadSetting, utcnow
 blp = Blueprint("threads", __name__, url_prefix="/v1", description="Per-story settings")
 
 MODERATION = ("post", "pre", "closed")
-_LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S")
 
 
 class ThreadSettingsSchema(ma.Schema):
@@ -53,7 +52,8 @@ def settings_of(site: str, thread: str) -> ThreadSetting | None:
 
 
 def has_link(body: str) -> bool:
-    return _LINK.search(body) is not None
+    """Whether ``body`` holds a link, as the policy's link rules find them."""
+    return bool(links_in(body))
 
 
 def _view(thread: str, row: ThreadSetting | None) -> dict[str, Any]:
