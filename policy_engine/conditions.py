@@ -1,5 +1,9 @@
 """The compiled conditions of rules.  Each ``test`` returns ``None`` when the condition does
-not hold, else the tuple of what fired (words, patterns, domains; maybe empty)."""
+not hold, else the tuple of what fired (words, patterns, domains; maybe empty).
+
+A condition that needs the past (the author's record, earlier comments, bans) says what
+with ``questions()``, so that a policy knows every question when it loads and a service can
+answer them in one round trip (``policy_engine.facts``)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from .context import EvalContext
+from .facts import Questions, count_cap
 from .language import Identifier
 from .textfacts import domain_matches
 from .wordmatch import WordMatcher
@@ -21,6 +26,22 @@ class Condition(Protocol):
     """Anything with ``test(ctx) -> Hit``."""
 
     def test(self, ctx: EvalContext) -> Hit: ...
+
+
+NO_QUESTIONS = Questions()
+
+
+def questions_of(condition: Any) -> Questions:  # noqa: ANN401
+    """What ``condition`` (and every condition inside it) asks about the past."""
+    ask = getattr(condition, "questions", None)
+    return ask() if ask is not None else NO_QUESTIONS
+
+
+def _union(parts: tuple[Any, ...]) -> Questions:
+    asked = NO_QUESTIONS
+    for part in parts:
+        asked = asked.union(questions_of(part))
+    return asked
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,9 @@ class All:
             found.extend(hit)
         return tuple(dict.fromkeys(found))
 
+    def questions(self) -> Questions:
+        return _union(self.parts)
+
 
 @dataclass(frozen=True)
 class AnyOf:
@@ -73,6 +97,9 @@ class AnyOf:
                 return hit
         return None
 
+    def questions(self) -> Questions:
+        return _union(self.parts)
+
 
 @dataclass(frozen=True)
 class Not:
@@ -80,6 +107,9 @@ class Not:
 
     def test(self, ctx: EvalContext) -> Hit:
         return () if self.part.test(ctx) is None else None
+
+    def questions(self) -> Questions:
+        return questions_of(self.part)
 
 
 @dataclass(frozen=True)
@@ -185,12 +215,61 @@ class IpIn:
 
 @dataclass(frozen=True)
 class History:
-    kind: str  # "approved" | "rejected"
+    """A count of the author's record within bounds."""
+
+    kind: str  # "approved" | "rejected" | "comments" | "reports_upheld"
     bounds: Compare
 
     def test(self, ctx: EvalContext) -> Hit:
         record = ctx.author_record()
         return () if self.bounds.ok(getattr(record, self.kind)) else None
+
+    def questions(self) -> Questions:
+        b = self.bounds
+        return Questions(author=frozenset({self.kind}),
+                         author_cap=count_cap(b.more_than, b.less_than, b.at_least, b.at_most))
+
+
+@dataclass(frozen=True)
+class FirstSeen:
+    """The author's first comment on the site came ``within`` the last while (a new reader:
+    one never seen counts as new), or ``before`` it (an old one)."""
+
+    within: timedelta | None = None
+    before: timedelta | None = None
+
+    def test(self, ctx: EvalContext) -> Hit:
+        first = ctx.author_record().first_seen
+        age = ctx.submission.submitted_at - first if first is not None else timedelta(0)
+        if self.within is not None and not age <= self.within:
+            return None
+        if self.before is not None and not age > self.before:
+            return None
+        return ()
+
+    def questions(self) -> Questions:
+        return Questions(author=frozenset({"first_seen"}))
+
+
+@dataclass(frozen=True)
+class Identified:
+    """The site sent its own id of the reader (``author_id``), or did not."""
+
+    wanted: bool
+
+    def test(self, ctx: EvalContext) -> Hit:
+        return () if bool(ctx.submission.author_id) == self.wanted else None
+
+
+@dataclass(frozen=True)
+class ThreadModeration:
+    """The story's own moderation setting is one of ``modes``."""
+
+    modes: frozenset[str]
+
+    def test(self, ctx: EvalContext) -> Hit:
+        mode = ctx.submission.thread_moderation
+        return (f"thread {mode}",) if mode in self.modes else None
 
 
 @dataclass(frozen=True)
@@ -203,18 +282,24 @@ class Banned:
             return (reason,) if reason is not None else None
         return () if reason is None else None
 
+    def questions(self) -> Questions:
+        return Questions(ban=True)
+
 
 @dataclass(frozen=True)
 class Flood:
     """This comment makes more than ``more_than`` from the same IP or email in the window."""
 
-    by: str
+    by: str  # "ip" | "author" (the site's author id, else the email)
     more_than: int
     within: timedelta
 
     def test(self, ctx: EvalContext) -> Hit:
         earlier = ctx.recent_count(self.by, self.within)
         return (f"{earlier + 1} comments",) if earlier + 1 > self.more_than else None
+
+    def questions(self) -> Questions:
+        return Questions(recent=frozenset({(self.by, self.within)}))
 
 
 @dataclass(frozen=True)
@@ -224,6 +309,9 @@ class Duplicate:
 
     def test(self, ctx: EvalContext) -> Hit:
         return () if ctx.duplicate_count(self.within) >= self.at_least else None
+
+    def questions(self) -> Questions:
+        return Questions(duplicate=frozenset({self.within}))
 
 
 @dataclass(frozen=True)

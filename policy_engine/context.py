@@ -46,7 +46,7 @@ class EvalContext:
             self._answers[("recent", field, within)] = answers.recent.get((field, within), 0)
         for within in questions.duplicate:
             self._answers[("dup", within)] = answers.duplicate.get(within, 0)
-        if questions.author_cap:
+        if questions.author:
             self._answers[("author",)] = answers.author or AuthorRecord()
         if questions.ban:
             self._answers[("ban",)] = answers.ban
@@ -56,12 +56,14 @@ class EvalContext:
             self._answers[key] = question()
         return self._answers[key]
 
-    def recent_count(self, field: str, within: timedelta) -> int:
-        """Earlier comments with the same ``ip`` or ``email`` within the window (0 if unknown)."""
-        value = self.submission.field_text(field)
+    def recent_count(self, by: str, within: timedelta) -> int:
+        """Earlier comments from the same ``ip`` or ``author`` (the site's author id, else
+        the email) within the window (0 if unknown)."""
+        field, value = (("ip", self.submission.ip or "") if by == "ip"
+                        else self.submission.author_key)
         if not value:
             return 0
-        return self._ask(("recent", field, within),
+        return self._ask(("recent", by, within),
                          lambda: self.facts.recent_count(field, value, within))
 
     def duplicate_count(self, within: timedelta) -> int:
@@ -71,9 +73,10 @@ class EvalContext:
 
     def author_record(self) -> AuthorRecord:
         """The author's moderation history."""
-        return self._ask(("author",), lambda: self.facts.author_record(self.submission.email))
+        return self._ask(("author",), lambda: self.facts.author_record(
+            *self.submission.author_key))
 
     def ban_reason(self) -> str | None:
         """The author's active ban, if any."""
         return self._ask(("ban",), lambda: self.facts.ban_reason(
-            self.submission.email, self.submission.ip))
+            self.submission.email, self.submission.ip, self.submission.author_id))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .facts import MemoryFacts
 from .model import SUBMISSION_FIELDS, Action, AuthorRecord, Decision, Submission
+from .parse_common import parse_duration
 from .yamlsource import LineDict, LineList, Reporter, did_you_mean
 
 if TYPE_CHECKING:
@@ -59,12 +60,12 @@ class ExampleResult:
         return self.failure is None
 
 
-def _counts(node: Any, line: int, rep: Reporter, what: str, keys: tuple[str, ...]
-            ) -> dict[str, int] | None:
+def _counts(node: Any, line: int, rep: Reporter, what: str, keys: tuple[str, ...],
+            also: tuple[str, ...] = ()) -> dict[str, int] | None:
     if not isinstance(node, LineDict):
         rep.add(line, f"{what} must be a mapping like {{{keys[0]}: 3}}")
         return None
-    rep.check_keys(node, keys, what)
+    rep.check_keys(node, keys + also, what)
     out = {}
     for key in keys:
         value = node.get(key, 0)
@@ -73,6 +74,25 @@ def _counts(node: Any, line: int, rep: Reporter, what: str, keys: tuple[str, ...
             return None
         out[key] = value
     return out
+
+
+HISTORY_COUNTS = ("approved", "rejected", "comments", "reports_upheld")
+
+
+def _history(node: Any, line: int, rep: Reporter) -> AuthorRecord | None:
+    """``history: {approved: 3, comments: 5, first_seen: 2d}``: the author's record, with
+    ``first_seen`` how long before the example's comment the author was first seen."""
+    counts = _counts(node, line, rep, "history", HISTORY_COUNTS, also=("first_seen",))
+    if counts is None:
+        return None
+    first: timedelta | None = None
+    if "first_seen" in node:
+        first = parse_duration(node["first_seen"])
+        if first is None:
+            rep.add(node.line_of("first_seen"),
+                    "history.first_seen must be a duration like 2d (how long ago)")
+            return None
+    return AuthorRecord(**counts, first_seen=FIXED_TIME - first if first is not None else None)
 
 
 def _example(spec: Any, line: int, rep: Reporter, site: str, index: int) -> Example | None:
@@ -104,8 +124,7 @@ def _example(spec: Any, line: int, rep: Reporter, site: str, index: int) -> Exam
             isinstance(v, int | float) and not isinstance(v, bool) for v in scores.values()):
         rep.add(spec.line_of("scores"), "scores must map names to numbers, like {abuse: 0.7}")
         ok = False
-    history = _counts(spec.get("history", LineDict()), spec.line_of("history"), rep, "history",
-                      ("approved", "rejected"))
+    history = _history(spec.get("history", LineDict()), spec.line_of("history"), rep)
     recent = _counts(spec.get("recent", LineDict()), spec.line_of("recent"), rep, "recent",
                      ("ip", "email"))
     duplicates = spec.get("duplicates", 0)
@@ -128,7 +147,7 @@ def _example(spec: Any, line: int, rep: Reporter, site: str, index: int) -> Exam
         submission=Submission(site=site, submitted_at=FIXED_TIME, **values),
         scores=dict(scores), expect=Action(str(expect)),
         rules=frozenset(rules) if rules is not None else None,
-        recent=recent, duplicates=duplicates, history=AuthorRecord(**history), banned=banned)
+        recent=recent, duplicates=duplicates, history=history, banned=banned)
 
 
 def parse_examples(node: Any, line: int, rep: Reporter, site: str) -> list[Example]:

@@ -44,19 +44,22 @@ class Facts(Protocol):
     """
 
     def recent_count(self, field: str, value: str, within: timedelta) -> int:
-        """Earlier comments on this site whose ``field`` (``ip`` or ``email``) is ``value``."""
+        """Earlier comments on this site whose ``field`` (``ip``, ``email`` or ``author_id``)
+        is ``value``."""
         ...
 
     def duplicate_count(self, body_fingerprint: str, within: timedelta) -> int:
         """Earlier comments whose body has this fingerprint, posted within the window."""
         ...
 
-    def author_record(self, email: str) -> AuthorRecord:
-        """How many of the author's earlier comments were approved and rejected."""
+    def author_record(self, field: str, value: str) -> AuthorRecord:
+        """The record of the author whose ``field`` (``email``, or ``author_id`` when the
+        site sent one: ``Submission.author_key``) is ``value``."""
         ...
 
-    def ban_reason(self, email: str, ip: str | None) -> str | None:
-        """The reason of an active ban on the email, its domain or the IP, else ``None``."""
+    def ban_reason(self, email: str, ip: str | None, author_id: str | None = None) -> str | None:
+        """The reason of an active ban on the email, its domain, the IP or the site's author
+        id, else ``None``."""
         ...
 
 
@@ -72,13 +75,19 @@ class Questions:
     so that a service can answer them all at once (one database round trip) instead of
     one by one.
 
-    ``recent`` holds ``(field, window)`` pairs, ``duplicate`` windows; ``author_cap`` is 0
-    when no rule looks at the author's record, else the count past which the record's
+    ``recent`` holds ``(field, window)`` pairs (``field`` is ``ip`` or ``author``: the
+    site's author id, else the email), ``duplicate`` windows; ``author`` names the parts of
+    the author's record that rules read (``approved``, ``rejected``, ``comments``,
+    ``reports_upheld``, ``first_seen``); ``author_cap`` is the count past which the record's
     counts no longer change any rule's outcome; ``ban`` says whether a rule asks for bans.
+
+    Each condition that needs the past says what with its own ``questions()``; a policy's
+    questions are their :meth:`union`.
     """
 
     recent: frozenset[tuple[str, timedelta]] = frozenset()
     duplicate: frozenset[timedelta] = frozenset()
+    author: frozenset[str] = frozenset()
     author_cap: int = 0
     ban: bool = False
     #: How long a published comment must stay up, not overturned, before it counts as
@@ -87,7 +96,15 @@ class Questions:
     author_settled: timedelta | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.recent or self.duplicate or self.author_cap or self.ban)
+        return bool(self.recent or self.duplicate or self.author or self.ban)
+
+    def union(self, other: Questions) -> Questions:
+        """What either asks (``author_settled`` is the policy's, kept from ``self``)."""
+        return Questions(recent=self.recent | other.recent,
+                         duplicate=self.duplicate | other.duplicate,
+                         author=self.author | other.author,
+                         author_cap=max(self.author_cap, other.author_cap),
+                         ban=self.ban or other.ban, author_settled=self.author_settled)
 
 
 @dataclass(frozen=True)
@@ -122,7 +139,8 @@ class BatchFacts(Facts, Protocol):
 class MemoryFacts:
     """Fixed answers, for tests and for the ``tests:`` examples inside policy files.
 
-    ``recent`` maps ``"ip"``/``"email"`` to the count returned for any value and window;
+    ``recent`` maps ``"ip"``/``"author"`` to the count returned for any value and window
+    (``"email"`` is taken for ``"author"``);
     ``calls`` records every question asked, so tests can check the engine is lazy.
     """
 
@@ -134,28 +152,28 @@ class MemoryFacts:
         history: AuthorRecord | None = None,
         banned: str | None = None,
     ) -> None:
-        self.recent = dict(recent or {})
+        self.recent = {("author" if k == "email" else k): v for k, v in (recent or {}).items()}
         self.duplicates = duplicates
         self.history = history or AuthorRecord()
         self.banned = banned
         self.calls: list[str] = []
 
     def recent_count(self, field: str, value: str, within: timedelta) -> int:
-        """The fixed count for ``field``."""
+        """The fixed count for ``field`` (``email`` and ``author_id`` both read ``author``)."""
         self.calls.append("recent_count")
-        return self.recent.get(field, 0)
+        return self.recent.get("ip" if field == "ip" else "author", 0)
 
     def duplicate_count(self, body_fingerprint: str, within: timedelta) -> int:
         """The fixed duplicate count."""
         self.calls.append("duplicate_count")
         return self.duplicates
 
-    def author_record(self, email: str) -> AuthorRecord:
+    def author_record(self, field: str, value: str) -> AuthorRecord:
         """The fixed author record."""
         self.calls.append("author_record")
         return self.history
 
-    def ban_reason(self, email: str, ip: str | None) -> str | None:
+    def ban_reason(self, email: str, ip: str | None, author_id: str | None = None) -> str | None:
         """The fixed ban reason, or ``None``."""
         self.calls.append("ban_reason")
         return self.banned

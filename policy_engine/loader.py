@@ -22,6 +22,7 @@ from .settings import (
     language_code,
     parse_fields,
     parse_languages,
+    parse_qa_sample,
     parse_reports,
     parse_thresholds,
     parse_trust,
@@ -33,7 +34,7 @@ from .yamlsource import LineDict, LineList, Reporter, did_you_mean
 __all__ = ["load_policy", "load_policy_file"]
 
 TOP_KEYS = ("extends", "description", "language", "languages", "fields", "thresholds", "reports",
-            "trust", "reasons", "rules", "disable", "tests")
+            "trust", "qa_sample", "reasons", "rules", "disable", "tests")
 RULE_KEYS = ("id", "description", "when", "action", "reason", "note", "labels", "priority",
              "override", "mode")
 MODES = ("enforce", "shadow")
@@ -82,6 +83,7 @@ def load_policy_file(path: str | Path, root: str | Path | None = None,
         reports=ReportRules(review, hide),
         rules=tuple(rules),
         trust_settled=merged.trust_settled,
+        qa_sample=merged.qa_sample,
         examples=merged.examples,
         language=merged.language,
         languages=merged.served(),
@@ -140,6 +142,8 @@ def _apply(path: Path, doc: LineDict, merged: Merged, sources: Sources,
         parse_reports(doc["reports"], doc.line_of("reports"), rep, merged)
     if "trust" in doc:
         parse_trust(doc["trust"], doc.line_of("trust"), rep, merged)
+    if "qa_sample" in doc:
+        parse_qa_sample(doc["qa_sample"], doc.line_of("qa_sample"), rep, merged)
     for text, _ in strings(doc.get("reasons", LineList()), doc.line_of("reasons"), rep,
                             "reasons"):
         merged.reasons.append(text)

@@ -23,6 +23,7 @@ __all__ = [
 
 SUBMISSION_FIELDS = (
     "thread", "name", "email", "website", "body", "parent_id", "ip", "user_agent", "referrer",
+    "author_id",
 )
 
 
@@ -81,6 +82,18 @@ class Submission:
     user_agent: str | None = None
     referrer: str | None = None
     submitted_at: datetime = field(default_factory=_now)
+    #: The site's own stable id of the reader (its user id), when it sends one: the
+    #: author's history, bans and flood checks then key on it instead of the email.
+    author_id: str | None = None
+    #: The story's own moderation (``PUT /v1/threads/<thread>/settings``): ``post``,
+    #: ``pre`` or ``closed``; rules read it as ``thread: {moderation: pre}``.
+    thread_moderation: str = "post"
+
+    @property
+    def author_key(self) -> tuple[str, str]:
+        """Who wrote it, as history and flood checks count: ``("author_id", id)`` when the
+        site sent one, else ``("email", email)``."""
+        return ("author_id", self.author_id) if self.author_id else ("email", self.email)
 
     def field_text(self, name: str) -> str:
         """The text of a submission field, ``""`` when it is missing."""
@@ -90,10 +103,20 @@ class Submission:
 
 @dataclass(frozen=True)
 class AuthorRecord:
-    """How many of an author's earlier comments moderators approved and rejected."""
+    """An author's record on a site, from their earlier comments.
+
+    ``approved`` and ``rejected`` count what moderators decided (and, for ``approved``,
+    comments left up for the policy's ``trust.settled_after``); ``comments`` counts every
+    earlier comment; ``reports_upheld`` the readers' reports on them that a moderator upheld
+    (removed the comment); ``first_seen`` is when their first comment came (None: never).
+    Counts may stop at the policy's cap (``Questions.author_cap``).
+    """
 
     approved: int = 0
     rejected: int = 0
+    comments: int = 0
+    reports_upheld: int = 0
+    first_seen: datetime | None = None
 
 
 @dataclass(frozen=True)

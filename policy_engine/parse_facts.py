@@ -15,7 +15,9 @@ from .yamlsource import LineDict, LineList, did_you_mean
 __all__ = ["AUTHOR_TESTS", "FactParsers"]
 
 AUTHOR_TESTS = ("email_in", "email_domain_in", "ip_in", "approved_before", "rejected_before",
-                "banned")
+                "comments", "reports_upheld", "first_seen", "identified", "banned")
+COUNTS = {"approved_before": "approved", "rejected_before": "rejected", "comments": "comments",
+          "reports_upheld": "reports_upheld"}
 
 
 class FactParsers(ParserBase):
@@ -39,20 +41,42 @@ class FactParsers(ParserBase):
                 part = domains is not None and c.EmailIn(frozenset(), domains)
             elif key == "ip_in":
                 part = self._networks(value, kl)
-            elif key in ("approved_before", "rejected_before"):
+            elif key in COUNTS:
                 bounds = parse_compare(value, kl, self.rep, key)
-                part = bounds and c.History(key.split("_")[0], bounds)
-            elif key == "banned":
+                part = bounds and c.History(COUNTS[key], bounds)
+            elif key == "first_seen":
+                part = self._first_seen(value, kl)
+            elif key in ("banned", "identified"):
                 if isinstance(value, bool):
-                    part = c.Banned(value)
+                    part = c.Banned(value) if key == "banned" else c.Identified(value)
                 else:
-                    self.rep.add(kl, "banned must be true or false")
+                    self.rep.add(kl, f"{key} must be true or false")
             else:
                 continue
             if not part:
                 return None
             parts.append(part)
         return all_of(parts, len(node))
+
+    def _first_seen(self, node: Any, line: int) -> Any:
+        hint = ("first_seen needs {within: 7d} (a reader first seen in the last 7 days) or "
+                "{before: 30d} (first seen more than 30 days ago)")
+        if not isinstance(node, LineDict) or not node:
+            self.rep.add(line, hint)
+            return None
+        self.rep.check_keys(node, ("within", "before"), "first_seen")
+        spans = {}
+        for key in ("within", "before"):
+            if key in node:
+                spans[key] = parse_duration(node[key])
+                if spans[key] is None:
+                    self.rep.add(node.line_of(key),
+                                 f"first_seen.{key} must be a duration like 12h, 7d or 30d")
+                    return None
+        if not spans:
+            self.rep.add(line, hint)
+            return None
+        return c.FirstSeen(**spans)
 
     def _networks(self, value: Any, line: int) -> Any:
         lines = self._lines(value, line, "ip_in")
@@ -74,9 +98,12 @@ class FactParsers(ParserBase):
         self.rep.check_keys(node, ("by", "more_than", "within"), "flood")
         by, limit = node.get("by"), node.get("more_than")
         ok = True
-        if by not in ("ip", "email"):
-            self.rep.add(node.line_of("by"), "flood.by must be ip or email")
+        # ``author`` is the site's author id when it sends one, else the email; ``email``
+        # is the older name of the same thing.
+        if by not in ("ip", "author", "email"):
+            self.rep.add(node.line_of("by"), "flood.by must be ip or author")
             ok = False
+        by = "ip" if by == "ip" else "author"
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
             self.rep.add(node.line_of("more_than"), "flood.more_than must be a whole number")
             ok = False

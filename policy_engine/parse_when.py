@@ -20,6 +20,7 @@ TEXT_TESTS = (
     "has_word", "has_word_from", "matches", "matches_raw", "length", "capitals",
     "repeated_characters", "links", "links_to", "links_outside", "present",
 )
+THREAD_MODES = ("post", "pre", "closed")
 
 
 class WhenParser(FactParsers):
@@ -65,6 +66,15 @@ class WhenParser(FactParsers):
             return None
         return handler(value, line)
 
+    def _thread_modes(self, value: Any, line: int) -> Any:
+        modes = list(value) if isinstance(value, LineList) else [value]
+        for mode in modes:
+            if mode not in THREAD_MODES:
+                self.rep.add(line, f'thread moderation is post, pre or closed, not "{mode}"'
+                             f"{did_you_mean(str(mode), THREAD_MODES)}")
+                return None
+        return c.ThreadModeration(frozenset(modes))
+
     def _pattern(self, field: str, value: Any, line: int, raw: bool) -> Any:
         items = value if isinstance(value, LineList) else [value]
         parts = []
@@ -90,7 +100,8 @@ class WhenParser(FactParsers):
         if not isinstance(node, LineDict) or not node:
             self.rep.add(line, f"{field} needs tests, like {field}: {{has_word: [...]}}")
             return None
-        self.rep.check_keys(node, TEXT_TESTS, f"{field} conditions")
+        tests = (*TEXT_TESTS, "moderation") if field == "thread" else TEXT_TESTS
+        self.rep.check_keys(node, tests, f"{field} conditions")
         parts: list[Any] = []
         for key, value in node.items():
             kl = node.line_of(key)
@@ -114,6 +125,8 @@ class WhenParser(FactParsers):
             elif key in ("links_to", "links_outside"):
                 domains = self._domains(value, kl, key)
                 part = domains is not None and c.LinksTo(field, domains, key == "links_to")
+            elif key == "moderation" and field == "thread":
+                part = self._thread_modes(value, kl)
             elif key == "present":
                 if isinstance(value, bool):
                     part = c.Present(field, value)

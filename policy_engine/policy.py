@@ -22,9 +22,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .conditions import Banned, Duplicate, Flood, History
+from .conditions import questions_of
 from .context import EvalContext
-from .facts import Facts, Questions, count_cap
+from .facts import Facts, Questions
 from .i18n import CATALOGUE, N_, SOURCE_LANGUAGE
 from .model import (
     Action,
@@ -116,12 +116,14 @@ class Policy:
     warnings: tuple[Problem, ...] = ()
     #: How long a published comment stays up before it counts as approved (``trust:``).
     trust_settled: timedelta | None = None
+    #: The share of published comments also put in the ``qa`` queue (``qa_sample:``).
+    qa_sample: float = 0.0
 
     @cached_property
     def questions(self) -> Questions:
         """Every fact the rules may ask about (see :class:`Questions`), found once."""
         asked = _questions(rule.condition for rule in self.rules)
-        return replace(asked, author_settled=self.trust_settled) if asked.author_cap else asked
+        return replace(asked, author_settled=self.trust_settled) if asked.author else asked
 
     def evaluate(self, submission: Submission, scores: Mapping[str, float],
                  facts: Facts) -> Decision:
@@ -193,24 +195,7 @@ class Policy:
 
 
 def _questions(conditions: Any) -> Questions:
-    recent: set[tuple[str, Any]] = set()
-    duplicate: set[Any] = set()
-    caps: list[int] = []
-    ban = False
-    stack = list(conditions)
-    while stack:
-        condition = stack.pop()
-        stack.extend(getattr(condition, "parts", ()))
-        if getattr(condition, "part", None) is not None:
-            stack.append(condition.part)
-        if isinstance(condition, Flood):
-            recent.add((condition.by, condition.within))
-        elif isinstance(condition, Duplicate):
-            duplicate.add(condition.within)
-        elif isinstance(condition, History):
-            b = condition.bounds
-            caps.append(count_cap(b.more_than, b.less_than, b.at_least, b.at_most))
-        elif isinstance(condition, Banned):
-            ban = True
-    return Questions(recent=frozenset(recent), duplicate=frozenset(duplicate),
-                     author_cap=max(caps, default=0), ban=ban)
+    asked = Questions()
+    for condition in conditions:
+        asked = asked.union(questions_of(condition))
+    return asked

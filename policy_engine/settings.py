@@ -34,6 +34,7 @@ class Merged:
     language: str = SOURCE_LANGUAGE
     languages: tuple[str, ...] = ()
     trust_settled: timedelta | None = None
+    qa_sample: float = 0.0
 
     def served(self) -> tuple[str, ...]:
         """The languages readers are answered in: ``language`` first, then ``languages``."""
@@ -165,6 +166,17 @@ def parse_trust(node: Any, line: int, rep: Reporter, merged: Merged) -> None:
         else:
             rep.add(node.line_of("settled_after"), "trust.settled_after must be a duration "
                     "like 7d or 48h (or null: only moderators' approvals count)")
+
+
+def parse_qa_sample(value: Any, line: int, rep: Reporter, merged: Merged) -> None:
+    """``qa_sample:``: the share of published comments also put in the ``qa`` queue, for a
+    moderator to grade (0 or null: none)."""
+    if value is None:
+        merged.qa_sample = 0.0
+    elif isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+        merged.qa_sample = float(value)
+    else:
+        rep.add(line, f"qa_sample must be a share from 0 to 1, like 0.02 (2%), not {value!r}")
 
 
 def language_code(value: Any, line: int, rep: Reporter, what: str) -> str | None:

@@ -68,13 +68,25 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                                                    "minimum": 1, "maximum": MAX_ID})
     _describe_api(api, runtime)
 
-    from service import audit, bans, browser, comments, events, ops, reports, review, threads
+    from service import (
+        audit,
+        bans,
+        browser,
+        comments,
+        edits,
+        events,
+        ops,
+        qa,
+        reports,
+        review,
+        threads,
+    )
 
     app.register_blueprint(metrics.blp)
 
     api.register_blueprint(comments.blp)
     for blueprint in (browser.blp, review.blp, reports.blp, bans.blp, audit.blp, events.blp,
-                      threads.blp):
+                      threads.blp, qa.blp, edits.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops.blp)
     from service.moderate.views import blp as moderate_page

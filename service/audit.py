@@ -9,6 +9,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
+from service import qa
 from service.auth import current_key, review_endpoint
 from service.errors import ApiError
 from service.extensions import db
@@ -47,7 +48,10 @@ def audit_log(args: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(StatsArgsSchema, location="query")
 @blp.response(200)
 def stats(args: dict[str, Any]) -> dict[str, Any]:
-    """Queue sizes and oldest items, decisions per moderator per day, time to decision."""
+    """Queue sizes and oldest items, decisions per moderator per day, time to decision, and
+    the QA sample's grades with the estimated leak rate (`qa.leak_rate`: the share of
+    graded QA comments that should have been held or rejected; `qa.leak_interval`: its
+    Wilson 95% interval)."""
     key = current_key()
     site = args.get("site")
     if site and not key.may_see(site):
@@ -56,7 +60,7 @@ def stats(args: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
     since = now - timedelta(days=args["days"])
     queues = {}
-    for name in ("pending", "reported", "escalated"):
+    for name in ("pending", "reported", "escalated", "qa"):
         stmt = select(func.count(), func.min(Comment.created_at)).where(queue_condition(name))
         if sites:
             stmt = stmt.where(Comment.site.in_(sites))
@@ -94,6 +98,7 @@ def stats(args: dict[str, Any]) -> dict[str, Any]:
         "decisions_per_moderator_per_day": list(per_moderator.values()),
         "median_seconds_to_decision": statistics.median(waits) if waits else None,
         "decided": len(waits),
+        "qa": qa.stats(sites, since),
     }
 
 

@@ -51,7 +51,8 @@ def stored_items(site: str, since: timedelta, limit: int) -> Iterator[BacktestIt
             site=comment.site, thread=comment.thread, name=comment.author_name,
             email=comment.author_email, body=comment.body, website=comment.author_website,
             parent_id=comment.parent_id, ip=comment.ip, user_agent=comment.user_agent,
-            referrer=comment.referrer, submitted_at=comment.created_at)
+            referrer=comment.referrer, submitted_at=comment.created_at,
+            author_id=comment.author_id)
         yield BacktestItem(id=str(comment.id), submission=submission, scores=comment.scores,
                            facts=DatabaseFacts(site, as_of=comment), label=_label(comment),
                            previous=Action(comment.decided_action))

@@ -1,7 +1,8 @@
 """Bans: data the policy consults (``author: {banned: true}``), not edits to policy files.
 
-A ban names an email, an email domain, or an IP address or CIDR range, on one site, for a
-time or for good.  Moderators may ban for up to ``BAN_MAX_DAYS_MODERATOR`` days; admins
+A ban names an email, an email domain, an IP address or CIDR range, or the site's own id of
+a reader (``author``: the ``author_id`` the site sends with each submission), on one site,
+for a time or for good.  Moderators may ban for up to ``BAN_MAX_DAYS_MODERATOR`` days; admins
 without limit, and only admins lift bans.
 """
 
@@ -22,19 +23,20 @@ from service.models import ApiKey, Ban, Comment, Role, utcnow
 from service.pagination import newest_first
 from service.review_schemas import BanArgsSchema, BanListArgsSchema, BanPageSchema, BanSchema
 
-KINDS = ("email", "domain", "ip")
+KINDS = ("email", "domain", "ip", "author")
 
 
-def ban_targets(email: str | None, ip: str | None) -> dict[str, Any]:
-    """What a submission could be banned by: its email, the email's domain, and every
-    network (written as ``normalise`` writes it) that holds its IP address."""
+def ban_targets(email: str | None, ip: str | None,
+                author_id: str | None = None) -> dict[str, Any]:
+    """What a submission could be banned by: its email, the email's domain, every network
+    (written as ``normalise`` writes it) that holds its IP address, and the site's author id."""
     email = (email or "").strip().lower()
     return {"email": email, "domain": email.rpartition("@")[2] if "@" in email else "",
-            "networks": _networks_holding(ip)}
+            "networks": _networks_holding(ip), "author_id": author_id or ""}
 
 
 def active_ban_filter(site: Any, email: Any, domain: Any, network_match: Any,  # noqa: ANN401
-                      now: Any) -> Any:  # noqa: ANN401
+                      now: Any, author_id: Any = None) -> Any:  # noqa: ANN401
     """SQL condition for the active bans on an email, a domain, or a network that
     ``network_match`` (a condition on ``Ban.value``) accepts.
 
@@ -42,11 +44,13 @@ def active_ban_filter(site: Any, email: Any, domain: Any, network_match: Any,  #
     be listed (``ban_targets``) and matched through the index, in SQL.  The arguments are
     bound parameters (see ``service.facts``).
     """
+    targets = [(Ban.kind == "email") & (Ban.value == email),
+               (Ban.kind == "domain") & (Ban.value == domain),
+               (Ban.kind == "ip") & network_match]
+    if author_id is not None:
+        targets.append((Ban.kind == "author") & (Ban.value == author_id))
     return and_(Ban.site == site, Ban.lifted_at.is_(None),
-                or_(Ban.expires_at.is_(None), Ban.expires_at > now),
-                or_((Ban.kind == "email") & (Ban.value == email),
-                    (Ban.kind == "domain") & (Ban.value == domain),
-                    (Ban.kind == "ip") & network_match))
+                or_(Ban.expires_at.is_(None), Ban.expires_at > now), or_(*targets))
 
 
 def _networks_holding(ip: str | None) -> list[str]:
@@ -68,6 +72,8 @@ def _networks_holding(ip: str | None) -> list[str]:
 
 def normalise(kind: str, value: str) -> str:
     """Check and canonicalise a ban's value; 422 naming the field if it is not valid."""
+    if kind == "author" and value.strip():
+        return value.strip()  # the site's own id, kept as the site writes it
     value = value.strip().lower()
     if kind == "email" and "@" in value and value.rpartition("@")[2]:
         return value
@@ -99,7 +105,13 @@ def create(key: ApiKey, site: str, kind: str, value: str, reason: str, days: int
 
 
 def value_from_comment(kind: str, comment: Comment) -> str:
-    """The email, domain or IP of a comment's author, for a ban made from a review item."""
+    """The email, domain, IP or author id of a comment's author, for a ban made from a
+    review item."""
+    if kind == "author":
+        if not comment.author_id:
+            raise ApiError(422, "This comment has no author id to ban: its site did not send "
+                           "one.", errors={"kind": ["The comment has no author id."]})
+        return comment.author_id
     if kind == "email":
         return comment.author_email
     if kind == "domain":

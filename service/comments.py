@@ -18,8 +18,9 @@ from service.i18n import N_, choose_language, gettext, reader_language
 from service.idempotency import HEADER, earlier_comment, idempotency_of
 from service.limits import submit_limits
 from service.models import Comment, Role, Status, utcnow
-from service.moderation import Decided, decide, reader_reasons
+from service.moderation import Decided, decide
 from service.pagination import decode, encode
+from service.reader_reasons import reader_reasons
 from service.schemas import (
     CommentStatusSchema,
     DecisionSchema,
@@ -69,8 +70,9 @@ def load_submission(site: str, data: dict[str, Any] | None = None,
                     from_browser: bool = False) -> Submission:
     """Validate the request against the site policy's schema into a :class:`Submission`.
 
-    A site's server passes on its reader's ``ip``, ``user_agent`` and ``referrer``; a browser
-    cannot be trusted to, so for ``from_browser`` they always come from the request.
+    A site's server passes on its reader's ``ip``, ``user_agent``, ``referrer`` and its own
+    ``author_id``; a browser cannot be trusted to, so for ``from_browser`` the first three
+    always come from the request and an ``author_id`` is ignored.
     """
     policy = runtime().policy_for(site)
     language = g.get("reader_language") or choose_language(policy)
@@ -92,7 +94,7 @@ def load_submission(site: str, data: dict[str, Any] | None = None,
                 kind="validation-error",
                 errors={"parent_id": [gettext(N_("No such comment in this thread."))]})
     if from_browser:
-        for name in ("ip", "user_agent", "referrer"):
+        for name in ("ip", "user_agent", "referrer", "author_id"):
             fields.pop(name, None)
     ip = fields.get("ip")
     return Submission(
@@ -107,6 +109,7 @@ def load_submission(site: str, data: dict[str, Any] | None = None,
         user_agent=fields.get("user_agent") or request.user_agent.string[:500] or None,
         referrer=fields.get("referrer") or (request.referrer or "")[:2000] or None,
         submitted_at=utcnow(),
+        author_id=fields.get("author_id") or None,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from service.models import utcnow
+from service.models import Status, utcnow
 from service.schemas import REQUIRED_MESSAGE, ReasonSchema
 from service.webhooks import State
 
@@ -31,7 +31,7 @@ class EventsArgsSchema(_PageArgs):
 class EventCommentSchema(_Base):
     id = ma.fields.Integer()
     thread = ma.fields.String()
-    status = ma.fields.String(metadata={"enum": ["published", "pending", "rejected"]})
+    status = ma.fields.String(metadata={"enum": [s.value for s in Status]})
     visible = ma.fields.Boolean(metadata={"description": "Whether readers may see it now"})
     reasons = ma.fields.List(ma.fields.Nested(ReasonSchema))
     decided_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})

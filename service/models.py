@@ -58,6 +58,7 @@ class Status(StrEnum):
     PUBLISHED = "published"
     PENDING = "pending"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by its author, through the site (DELETE /v1/comments/<id>)
 
 
 class ApiKey(Model):
@@ -117,6 +118,9 @@ class Comment(Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
     author_name: Mapped[str] = mapped_column(String(200), default="")
     author_email: Mapped[str] = mapped_column(String(320), default="")
+    # The site's own stable id of the reader, when it sends one: history, bans and flood
+    # checks key on it instead of the self-declared email.
+    author_id: Mapped[str | None] = mapped_column(String(200))
     author_website: Mapped[str | None] = mapped_column(String(2000))
     body: Mapped[str] = mapped_column(Text)
     body_fingerprint: Mapped[str] = mapped_column(String(80))
@@ -138,6 +142,8 @@ class Comment(Model):
     model_version: Mapped[str] = mapped_column(String(80))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When its author last edited or withdrew it (service/edits.py); versions keep the rest.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(240))
     decided_key_id: Mapped[int | None] = mapped_column(
@@ -149,6 +155,9 @@ class Comment(Model):
         ForeignKey("api_keys.id", ondelete="SET NULL"))
     claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     open_reports: Mapped[int] = mapped_column(default=0)
+    # The open reports' weights summed (each reporter's record: service/reports.py), for
+    # the policy's reports.hide_after.
+    report_weight: Mapped[float] = mapped_column(default=0.0, server_default=text("0"))
     reported: Mapped[bool] = mapped_column(default=False)  # enough reports to need review
     hidden: Mapped[bool] = mapped_column(default=False)
     escalated: Mapped[bool] = mapped_column(default=False)
@@ -165,6 +174,9 @@ class Comment(Model):
         Index("ix_comments_thread_listing", "site", "thread", "status", "id"),
         Index("ix_comments_ip_recent", "site", "ip", "created_at"),
         Index("ix_comments_email_recent", "site", "author_email", "created_at"),
+        Index("ix_comments_author_id_recent", "site", "author_id", "created_at",
+              postgresql_where=text("author_id IS NOT NULL"),
+              sqlite_where=text("author_id IS NOT NULL")),
         Index("ix_comments_fingerprint_recent", "site", "body_fingerprint", "created_at"),
         Index("ix_comments_reported", "reported", "site", "risk", "id"),
         Index("ix_comments_idempotency_key", "idempotency_key", unique=True,
@@ -190,6 +202,8 @@ Index("ix_comments_pending_age", Comment.id, postgresql_where=WAITING, sqlite_wh
 REJECTED_BY_MODERATOR = and_(Comment.status == literal_column("'rejected'"),
                              Comment.decided_by.is_not(None))
 Index("ix_comments_author_rejected", Comment.site, Comment.author_email,
+      postgresql_where=REJECTED_BY_MODERATOR, sqlite_where=REJECTED_BY_MODERATOR)
+Index("ix_comments_author_id_rejected", Comment.site, Comment.author_id,
       postgresql_where=REJECTED_BY_MODERATOR, sqlite_where=REJECTED_BY_MODERATOR)
 
 
@@ -236,14 +250,61 @@ class Report(Model):
     reporter: Mapped[str | None] = mapped_column(String(320))
     # who the report counts as ("id:<reporter>" or "ip:<address>"): one open report each
     reporter_key: Mapped[str | None] = mapped_column(String(340))
+    # How much the report counts towards hiding the comment: the reporter's record when
+    # they reported (reports.reporter_weight).
+    weight: Mapped[float] = mapped_column(default=1.0, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolution: Mapped[str | None] = mapped_column(String(16))  # removed (upheld) or kept
 
     __table_args__ = (
+        Index("ix_reports_reporter", "reporter_key", "closed_at"),
         Index("ix_reports_open_per_reader", "comment_id", "reporter_key", unique=True,
               postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
     )
+
+
+class CommentVersion(Model):
+    """A comment as it stood before its author edited or withdrew it, with the decision it
+    had then."""
+
+    __tablename__ = "comment_versions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column()
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    scores: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    policy_version: Mapped[str] = mapped_column(String(80))
+    model_version: Mapped[str] = mapped_column(String(80))
+    decided_by: Mapped[str | None] = mapped_column(String(240))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QaSample(Model):
+    """A published comment drawn for quality assurance (``qa_sample:`` in the policy): it
+    stays published and waits in the ``qa`` queue until a moderator grades it.
+
+    ``grade`` is ``ok`` (rightly published), ``hold`` (should have been held) or ``reject``
+    (should have been rejected); empty while it waits.
+    """
+
+    __tablename__ = "qa_samples"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), unique=True)
+    site: Mapped[str] = mapped_column(String(100))
+    sampled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    grade: Mapped[str | None] = mapped_column(String(8))
+    graded_by: Mapped[str | None] = mapped_column(String(240))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_qa_samples_site_grade", "site", "grade", "sampled_at"),)
 
 
 class ThreadSetting(Model):
@@ -263,13 +324,14 @@ class ThreadSetting(Model):
 
 
 class Ban(Model):
-    """A moderator's ban of an email, an email domain or an IP (or CIDR range) on a site."""
+    """A moderator's ban of an email, an email domain, an IP (or CIDR range) or the site's
+    own author id on a site."""
 
     __tablename__ = "bans"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     site: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16))  # email, domain, ip
+    kind: Mapped[str] = mapped_column(String(16))  # email, domain, ip, author (the site's id)
     value: Mapped[str] = mapped_column(String(320))
     reason: Mapped[str] = mapped_column(String(500))
     created_by: Mapped[str] = mapped_column(String(240))

@@ -15,14 +15,15 @@ from flask import g
 from sqlalchemy import bindparam, insert, literal, select
 
 from policy_engine import Action, Decision, Reason, Submission, fingerprint
-from service import metrics, threads
+from service import metrics, qa, threads
 from service.errors import ApiError
 from service.extensions import db
 from service.facts import DatabaseFacts
 from service.i18n import N_, gettext, texts
 from service.idempotency import Idempotency
-from service.models import AuditEntry, Comment, Status, ThreadSetting
+from service.models import AuditEntry, Comment, QaSample, Status, ThreadSetting
 from service.outbox import add_event, held_view
+from service.reader_reasons import reader_reasons
 from service.runtime import Runtime
 
 # Built once: the statements are the same for every submission, only the values change.
@@ -30,8 +31,9 @@ COMMENTS, AUDIT = Comment.__table__, AuditEntry.__table__
 INSERT_COMMENT = insert(COMMENTS).returning(COMMENTS.c.id)
 INSERT_SUBMITTED = insert(AUDIT)
 # PostgreSQL takes both rows in one statement (an INSERT in a WITH clause): one round trip.
-COMMENT_FIELDS = ("site", "thread", "parent_id", "author_name", "author_email", "author_website",
-                  "body", "body_fingerprint", "ip", "user_agent", "referrer", "status",
+COMMENT_FIELDS = ("site", "thread", "parent_id", "author_name", "author_email", "author_id",
+                  "author_website", "body", "body_fingerprint", "ip", "user_agent", "referrer",
+                  "status",
                   "decided_action", "reasons", "scores", "terms", "labels", "rule_ids", "risk",
                   "priority", "policy_version", "model_version", "created_at",
                   "idempotency_key", "request_hash")
@@ -51,9 +53,6 @@ FAILSAFE_MESSAGE = N_("Your comment will be reviewed before it appears.")
 PRE_MESSAGE = N_("Comments on this article are reviewed before they appear.")
 LINKS_MESSAGE = N_("Comments with links on this article are reviewed before they appear.")
 CLOSED_MESSAGE = N_("Comments on this article are closed.")
-# What a reader is told of a comment in each status: the reasons with that action only.
-READER_ACTION = {Status.PUBLISHED: Action.APPROVE, Status.PENDING: Action.HOLD,
-                 Status.REJECTED: Action.REJECT}
 MAX_TERMS = 5
 
 
@@ -88,22 +87,49 @@ def _failsafe(decision: Decision | None, reason: Reason) -> tuple[Action, tuple[
     return action, (*decision.reasons, reason)
 
 
-def decide(runtime: Runtime, submission: Submission,
-           verdict: Reason | None = None, idempotency: Idempotency | None = None) -> Decided:
-    """Run ``submission`` through the classifier and the site's policy and store the result.
+@dataclass
+class Evaluated:
+    """A submission's decision as it is stored (``values``, the comment's columns), before
+    it is: for a new comment (:func:`decide`) or an edited one (``service.edits``)."""
 
-    ``verdict`` decides without the policy (a honeypot caught a bot); it is stored the same way.
-    ``idempotency`` (the request's ``Idempotency-Key``) is stored on the comment in the same
-    insert.
+    values: dict[str, Any]
+    status: Status
+    reasons: tuple[Reason, ...]
+    shadow: tuple[Reason, ...]
+    qa_sample: float  # the policy's, 0 when the policy did not decide
+
+    def count(self) -> None:
+        """Count the decision in the metrics."""
+        metrics.DECISIONS.labels(self.status.value).inc()
+        for reason in self.reasons:
+            metrics.RULE_MATCHES.labels(reason.rule, str(reason.action)).inc()
+        for reason in self.shadow:
+            metrics.SHADOW_MATCHES.labels(reason.rule, str(reason.action)).inc()
+
+
+# The columns a decision sets (an edit replaces these, and the body).
+STORED_DECISION = ("status", "decided_action", "reasons", "scores", "terms", "labels",
+                   "rule_ids", "risk", "priority", "policy_version", "model_version",
+                   "body_fingerprint")
+
+
+def evaluate(runtime: Runtime, submission: Submission, verdict: Reason | None = None,
+             exclude_id: int | None = None) -> Evaluated:
+    """Score ``submission``, apply the site's policy and the story's settings.
+
+    ``verdict`` decides without the policy (a honeypot caught a bot).  ``exclude_id`` is a
+    stored comment the policy's facts leave out (the comment an edit replaces: it is not
+    its own duplicate).  A closed story refuses with a 403.
     """
-    _statement_at_a_time()
     story = threads.settings_of(submission.site, submission.thread)
     if story is not None and story.moderation == "closed":
         raise ApiError(403, gettext(CLOSED_MESSAGE), kind="thread-closed",
                        extra={"thread": submission.thread})
+    if story is not None and story.moderation != submission.thread_moderation:
+        submission = replace(submission, thread_moderation=story.moderation)
     scored = score(runtime, submission.body)
     policy = runtime.policy_for(submission.site)
-    facts = DatabaseFacts(submission.site)
+    facts = DatabaseFacts(submission.site, exclude_id=exclude_id)
     decision = None
     if policy is not None and verdict is None:
         decision = policy.evaluate(submission, scored.scores if scored else {}, facts)
@@ -131,7 +157,8 @@ def decide(runtime: Runtime, submission: Submission,
     values = {
         "site": submission.site, "thread": submission.thread, "parent_id": submission.parent_id,
         "author_name": submission.name, "author_email": submission.email,
-        "author_website": submission.website, "body": submission.body,
+        "author_id": submission.author_id, "author_website": submission.website,
+        "body": submission.body,
         "body_fingerprint": fingerprint(submission.body), "ip": submission.ip,
         "user_agent": submission.user_agent, "referrer": submission.referrer,
         "status": status.value, "decided_action": action.value,
@@ -146,18 +173,31 @@ def decide(runtime: Runtime, submission: Submission,
         "policy_version": decision.policy_version if decision else FAILSAFE_VERSION,
         "model_version": scored.model_version if scored else FAILSAFE_VERSION,
         "created_at": submission.submitted_at,
-        "idempotency_key": idempotency.scope if idempotency else None,
-        "request_hash": idempotency.request_hash if idempotency else None,
     }
-    comment_id = _store(values, held=status is Status.PENDING)
-    metrics.DECISIONS.labels(status.value).inc()
-    for reason in reasons:
-        metrics.RULE_MATCHES.labels(reason.rule, str(reason.action)).inc()
-    for reason in shadow:
-        metrics.SHADOW_MATCHES.labels(reason.rule, str(reason.action)).inc()
+    qa_rate = policy.qa_sample if policy is not None and verdict is None else 0.0
+    return Evaluated(values=values, status=status, reasons=reasons, shadow=shadow,
+                     qa_sample=qa_rate)
+
+
+def decide(runtime: Runtime, submission: Submission,
+           verdict: Reason | None = None, idempotency: Idempotency | None = None) -> Decided:
+    """Run ``submission`` through the classifier and the site's policy and store the result.
+
+    ``verdict`` decides without the policy (a honeypot caught a bot); it is stored the same way.
+    ``idempotency`` (the request's ``Idempotency-Key``) is stored on the comment in the same
+    insert.
+    """
+    _statement_at_a_time()
+    decided = evaluate(runtime, submission, verdict)
+    values = decided.values
+    values["idempotency_key"] = idempotency.scope if idempotency else None
+    values["request_hash"] = idempotency.request_hash if idempotency else None
+    sampled = decided.status is Status.PUBLISHED and qa.draw(decided.qa_sample)
+    comment_id = _store(values, held=decided.status is Status.PENDING, sampled=sampled)
+    decided.count()
     # Said once, in the request's own log line (see service.app): one line per submission.
     g.log_extra = {"comment_id": comment_id, "site": submission.site,
-                   "decision": status.value, "rules": [r.rule for r in reasons]}
+                   "decision": decided.status.value, "rules": [r.rule for r in decided.reasons]}
     return Decided.of(comment_id, values)
 
 
@@ -193,7 +233,7 @@ def _statement_at_a_time() -> None:
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-def _store(values: dict, held: bool = False) -> int:
+def _store(values: dict, held: bool = False, sampled: bool = False) -> int:
     """Insert the comment and its "submitted" audit row, and commit: the answer goes out
     only once both are durable.  Core inserts: the ORM's unit of work costs more than the
     two statements themselves on this, the busiest path.
@@ -201,9 +241,10 @@ def _store(values: dict, held: bool = False) -> int:
     A ``held`` comment also gets its ``comment.held`` event (moderators are told through
     the outbox), in the same transaction: on PostgreSQL the statement-at-a-time mode of the
     reads is ended first, so that the comment and its event commit together or not at all.
+    A ``sampled`` one (drawn for the QA sample) gets its ``qa_samples`` row the same way.
     """
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    if held and postgres:
+    if (held or sampled) and postgres:
         db.session.commit()  # ends the autocommit reads; what follows is one transaction
     if postgres:
         comment_id = db.session.execute(INSERT_BOTH, values).scalar_one()
@@ -215,6 +256,9 @@ def _store(values: dict, held: bool = False) -> int:
             "created_at": values["created_at"]})
     if held:
         add_event(values["site"], comment_id, held_view(comment_id, values), "comment.held")
+    if sampled:
+        db.session.execute(insert(QaSample.__table__).values(
+            comment_id=comment_id, site=values["site"], sampled_at=values["created_at"]))
     db.session.commit()
     return comment_id
 
@@ -259,19 +303,3 @@ def _reason_record(reason: Reason) -> dict:
     return {"rule": reason.rule, "message": reason.message,
             "messages": reason.messages.as_dict(), "action": str(reason.action),
             "note": reason.note, "labels": list(reason.labels), "matched": list(reason.matched)}
-
-
-def reader_reasons(status: str, reasons: list[dict[str, Any]],
-                   language: str) -> list[dict[str, str]]:
-    """What a reader is told of a stored comment's reasons.
-
-    Only the reasons for its outcome as it stands (a rejected comment never says it will
-    appear after review, a published one carries no hold or reject message; the moderator's
-    view keeps them all), each in ``language`` when it was written in it, else in the
-    policy's language (``message``; also for comments stored before translations were).
-    """
-    action = READER_ACTION.get(status)  # type: ignore[call-overload]  # a StrEnum key
-    return [{"rule": r["rule"],
-             "message": (r.get("messages") or {}).get(language) or r.get("message", "")}
-            for r in reasons if action is not None and r.get("action") == action
-            and not r.get("shadow")]  # a shadow rule's hit is for moderators only

@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Comment, Delivery, Event, WebhookEndpoint, utcnow
+from service.reader_reasons import reader_reasons
 
 EVENT_TYPES = ("comment.published", "comment.rejected", "comment.hidden", "comment.removed",
                "comment.restored", "comment.reopened", "comment.held", "comment.reported",
-               "comment.escalated")
+               "comment.escalated", "comment.edited", "comment.withdrawn")
 # Events that something waits for a moderator (the chat notifier reads these too).
 WAITING_EVENTS = ("comment.held", "comment.reported", "comment.escalated")
 
@@ -34,7 +35,7 @@ def comment_view(comment: Comment) -> dict[str, Any]:
         "thread": comment.thread,
         "status": comment.status,
         "visible": comment.status == "published" and not comment.hidden,
-        "reasons": [{"rule": r["rule"], "message": r["message"]} for r in comment.reasons],
+        "reasons": reader_reasons(comment.status, comment.reasons, None),
         "decided_at": comment.decided_at.isoformat() if comment.decided_at else None,
     }
 
@@ -43,7 +44,7 @@ def held_view(comment_id: int, values: dict[str, Any]) -> dict[str, Any]:
     """:func:`comment_view` of a comment just stored from ``values`` (no ORM object)."""
     return {"id": comment_id, "thread": values["thread"], "status": values["status"],
             "visible": False,
-            "reasons": [{"rule": r["rule"], "message": r["message"]} for r in values["reasons"]],
+            "reasons": reader_reasons(values["status"], values["reasons"], None),
             "decided_at": None}
 
 

@@ -21,7 +21,14 @@ from service.errors import ApiError
 from service.extensions import db
 from service.models import ApiKey, Comment, Role, Status, utcnow
 from service.outbox import record_event
-from service.workflow import audit, claim_is_free, close_reports, may_touch, previous_decision
+from service.workflow import (
+    audit,
+    claim_is_free,
+    close_reports,
+    may_touch,
+    previous_decision,
+    with_moderator_reason,
+)
 
 OVERRIDES = ("remove", "restore", "reopen")
 # What each override needs the comment to be, and what it makes of it.
@@ -31,7 +38,8 @@ BECOMES = {"remove": Status.REJECTED, "restore": Status.PUBLISHED, "reopen": Sta
 EVENT = {"remove": "comment.removed", "restore": "comment.restored",
          "reopen": "comment.reopened"}
 CLEARED = {"claimed_by": None, "claim_key_id": None, "claim_expires_at": None,
-           "escalated": False, "hidden": False, "reported": False, "open_reports": 0}
+           "escalated": False, "hidden": False, "reported": False, "open_reports": 0,
+           "report_weight": 0.0}
 
 
 def _state_condition(action: str, from_status: str) -> ColumnElement[bool]:
@@ -68,7 +76,8 @@ def override(comment: Comment, key: ApiKey, action: str, note: str | None = None
         update(Comment)
         .where(Comment.id == comment.id, _state_condition(action, from_status),
                claim_is_free(key, now), may_touch(key))
-        .values(status=to_status.value, **decided, **CLEARED)
+        .values(status=to_status.value, **decided, **CLEARED,
+                reasons=with_moderator_reason(comment, to_status, reason))
         .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         raise _conflict(comment, key, now)

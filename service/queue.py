@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.extensions import db
-from service.models import WAITING, ApiKey, Comment, Report, Status
+from service.models import WAITING, ApiKey, Comment, CommentVersion, QaSample, Report, Status
 from service.pagination import decode, encode
 from service.workflow import in_queue
 
@@ -27,7 +27,11 @@ def queue_condition(queue: str) -> ColumnElement[bool]:
         return and_(Comment.status == Status.PUBLISHED, Comment.decided_by.is_not(None))
     if queue == "published":  # everything readers may see: to find what to take down
         return Comment.status == Status.PUBLISHED
-    return Comment.status == Status.REJECTED
+    if queue == "qa":  # drawn for the QA sample, not graded yet
+        return Comment.id.in_(select(QaSample.comment_id).where(QaSample.grade.is_(None)))
+    if queue == "rejected":
+        return Comment.status == Status.REJECTED
+    raise ValueError(f"no queue {queue!r}")
 
 
 def filters(args: dict[str, Any], key: ApiKey) -> list[ColumnElement[bool]]:
@@ -51,6 +55,8 @@ def filters(args: dict[str, Any], key: ApiKey) -> list[ColumnElement[bool]]:
         conditions.append(Comment.created_at < args["until"])
     if args.get("email"):
         conditions.append(Comment.author_email == args["email"].strip().lower())
+    if args.get("author_id"):
+        conditions.append(Comment.author_id == args["author_id"])
     if args.get("ip"):
         conditions.append(Comment.ip == args["ip"])
     return conditions
@@ -118,16 +124,20 @@ def _count_where(condition: ColumnElement[bool]) -> Any:
 
 
 def author_record(comment: Comment) -> dict[str, Any]:
-    """The author's history on this site: by email, plus who else wrote from the same IP."""
-    by_author = and_(Comment.site == comment.site, Comment.author_email == comment.author_email)
-    reported = (select(func.count(Report.id)).join(Comment, Report.comment_id == Comment.id)
-                .where(by_author).scalar_subquery())
+    """The author's history on this site (by the site's author id when it sent one, else by
+    email), plus who else wrote from the same IP."""
+    mine = (Comment.author_id == comment.author_id if comment.author_id
+            else Comment.author_email == comment.author_email)
+    by_author = and_(Comment.site == comment.site, mine)
+    reports = select(func.count(Report.id)).join(Comment, Report.comment_id == Comment.id)
+    reported = reports.where(by_author).scalar_subquery()
+    upheld = reports.where(by_author, Report.resolution == "removed").scalar_subquery()
     others_earlier = Comment.id != comment.id
     row = db.session.execute(
         select(_count_where(and_(others_earlier, Comment.status == Status.PUBLISHED)),
                _count_where(and_(others_earlier, Comment.status == Status.REJECTED)),
                _count_where(and_(others_earlier, Comment.status == Status.PENDING)),
-               func.min(Comment.created_at), reported)
+               func.min(Comment.created_at), reported, upheld)
         .where(by_author)).one()
     others: list[str] = []
     if comment.ip:
@@ -137,7 +147,8 @@ def author_record(comment: Comment) -> dict[str, Any]:
                                                Comment.author_email != comment.author_email)
             .group_by(Comment.author_email).order_by(Comment.author_email).limit(20)).scalars())
     return {"approved": row[0], "rejected": row[1], "pending": row[2], "first_seen": row[3],
-            "reported": row[4], "same_ip_authors": others}
+            "reported": row[4], "reports_upheld": row[5], "same_ip_authors": others,
+            "keyed_by": "author_id" if comment.author_id else "email"}
 
 
 def thread_context(comment: Comment) -> dict[str, Any]:
@@ -171,3 +182,9 @@ def score_details(comment: Comment) -> list[dict[str, Any]]:
 def reports_of(comment: Comment) -> list[Report]:
     return list(db.session.execute(select(Report).where(Report.comment_id == comment.id)
                                    .order_by(Report.id)).scalars())
+
+
+def versions_of(comment: Comment) -> list[CommentVersion]:
+    """The comment's earlier versions (before its author's edits), oldest first."""
+    return list(db.session.execute(select(CommentVersion).where(
+        CommentVersion.comment_id == comment.id).order_by(CommentVersion.version)).scalars())

@@ -1,8 +1,19 @@
 """Reports from readers on published comments.
 
 The site's policy says after how many open reports a comment goes to the ``reported``
-queue (``reports.review_after``) and after how many it is also hidden until a moderator
-decides (``reports.hide_after``).  A moderator's decision closes the open reports.
+queue (``reports.review_after``, readers counted once each) and at what weight of reports
+it is also hidden until a moderator decides (``reports.hide_after``).  A moderator's
+decision closes the open reports: ``removed`` upholds them, ``kept`` dismisses them.
+
+Each report weighs what its reporter's record on the site says, when they report
+(Discourse's flagger accuracy)::
+
+    weight = 2 * (upheld + 1) / (upheld + dismissed + 2), kept between 0.25 and 2
+
+A reader with no record weighs 1; one whose 3 reports were all upheld 1.6; one whose 3
+were all dismissed 0.4.  So at ``hide_after: 5`` five readers new to the site hide a
+comment, as do four with a good record (4 x 1.6 = 6.4), while readers whose reports
+moderators keep dismissing need 13 of them (13 x 0.4 = 5.2).
 
 One reader counts once: a reader is the site's ``reporter`` id, else the ``reporter_ip``
 the site passes on, else the address the request came from.  A second open report by the
@@ -18,7 +29,7 @@ import marshmallow as ma
 from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import validate
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.auth import current_key, require
@@ -50,6 +61,11 @@ class ReportResultSchema(ma.Schema):
     id = ma.fields.Integer(metadata={"description": "The report's id"})
     comment_id = ma.fields.Integer()
     open_reports = ma.fields.Integer()
+    weight = ma.fields.Float(metadata={"description": "What this report counts towards hiding "
+                                       "the comment: its reporter's record (1 for a new one)"})
+    report_weight = ma.fields.Float(metadata={"description": "The open reports' weights "
+                                              "summed; at the policy's hide_after the comment "
+                                              "is hidden"})
     in_review = ma.fields.Boolean(metadata={"description": "The comment waits for a moderator"})
     visible = ma.fields.Boolean(metadata={"description": "Readers still see the comment"})
     duplicate = ma.fields.Boolean(metadata={"description": "This reader had already "
@@ -67,6 +83,22 @@ def _thresholds(site: str) -> tuple[int, int | None]:
 def reporter_key(reporter: str | None, ip: str | None) -> str:
     """Who a report counts as: the site's reader id, else an IP address."""
     return f"id:{reporter}" if reporter else f"ip:{ip or 'unknown'}"
+
+
+MIN_WEIGHT, MAX_WEIGHT = 0.25, 2.0
+
+
+def reporter_weight(site: str, key: str) -> float:
+    """What a report by ``key`` counts towards ``hide_after``, from their closed reports on
+    ``site`` (see the module's formula)."""
+    upheld, dismissed = db.session.execute(
+        select(func.count().filter(Report.resolution == "removed"),
+               func.count().filter(Report.resolution == "kept"))
+        .select_from(Report).join(Comment, Report.comment_id == Comment.id)
+        .where(Report.reporter_key == key, Report.closed_at.is_not(None),
+               Comment.site == site)).one()
+    weight = 2 * (upheld + 1) / (upheld + dismissed + 2)
+    return round(min(MAX_WEIGHT, max(MIN_WEIGHT, weight)), 4)
 
 
 def _open_report_by(comment_id: int, key: str) -> Report | None:
@@ -90,8 +122,9 @@ def add_report(comment: Comment, reason: str, reporter: str | None,
     if earlier is not None:
         return earlier, comment, True
     review_after, hide_after = _thresholds(comment.site)
+    weight = reporter_weight(comment.site, key)
     report = Report(comment_id=comment.id, reason=reason, reporter=reporter, reporter_key=key,
-                    created_at=utcnow())
+                    weight=weight, created_at=utcnow())
     db.session.add(report)
     try:
         db.session.flush()
@@ -104,7 +137,8 @@ def add_report(comment: Comment, reason: str, reporter: str | None,
         return earlier, comment, True
     # Count atomically in the database, so that concurrent reports are all counted.
     db.session.execute(update(Comment).where(Comment.id == comment.id)
-                       .values(open_reports=Comment.open_reports + 1)
+                       .values(open_reports=Comment.open_reports + 1,
+                               report_weight=Comment.report_weight + weight)
                        .execution_options(synchronize_session=False))
     db.session.flush()
     db.session.refresh(comment)
@@ -112,7 +146,8 @@ def add_report(comment: Comment, reason: str, reporter: str | None,
         comment.reported = True
         db.session.flush()
         record_event(comment, "comment.reported")  # a moderator must look at it
-    if hide_after and comment.open_reports >= hide_after and not comment.hidden:
+    # a little slack: weights are rounded, and 5 reports of 1.0 must reach 5
+    if hide_after and comment.report_weight >= hide_after - 1e-6 and not comment.hidden:
         comment.hidden = True
         db.session.flush()
         record_event(comment, "comment.hidden")
@@ -138,6 +173,7 @@ def report_comment(args: dict[str, Any], comment_id: int) -> tuple[dict[str, Any
     report, comment, duplicate = add_report(comment, args["reason"], args.get("reporter"),
                                             str(ip) if ip is not None else request.remote_addr)
     body = {"id": report.id, "comment_id": comment.id, "open_reports": comment.open_reports,
+            "weight": report.weight, "report_weight": round(comment.report_weight, 4),
             "in_review": comment.reported, "visible": not comment.hidden,
             "duplicate": duplicate}
     return body, 200 if duplicate else 201

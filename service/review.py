@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from service import overrides, queue, workflow
+from service import overrides, qa, queue, workflow
 from service.auth import current_key, review_endpoint
 from service.errors import ApiError
 from service.extensions import db
@@ -37,6 +37,8 @@ class ItemView:
         self.context = queue.thread_context(comment)
         self.score_details = queue.score_details(comment)
         self.reports = queue.reports_of(comment)
+        self.qa = qa.sample_of(comment.id)
+        self.versions = queue.versions_of(comment)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._comment, name)
@@ -54,7 +56,8 @@ def load(comment_id: int) -> Comment:
 @blp.arguments(QueueArgsSchema, location="query")
 @blp.response(200, QueuePageSchema)
 def list_queue(args: dict[str, Any]) -> dict[str, Any]:
-    """A queue (`pending`, `reported`, `escalated`, `approved`, `rejected`, `published`).
+    """A queue (`pending`, `reported`, `escalated`, `approved`, `rejected`, `published`,
+    `qa`: published comments drawn for the QA sample, waiting for a grade).
 
     `sort=score` lists the highest score first, `age` the oldest first, `newest` the newest.
     """

@@ -13,7 +13,7 @@ from service.schemas import (
     id_field,
 )
 
-QUEUES = ("pending", "reported", "escalated", "approved", "rejected", "published")
+QUEUES = ("pending", "reported", "escalated", "approved", "rejected", "published", "qa")
 
 
 class _Base(ma.Schema):
@@ -37,6 +37,8 @@ class QueueArgsSchema(PageArgsSchema):
                                     metadata={"description": "Submitted at or after (ISO 8601)"})
     until = ma.fields.AwareDateTime(metadata={"description": "Submitted before (ISO 8601)"})
     email = ma.fields.String(validate=validate.Length(max=320))
+    author_id = ma.fields.String(validate=validate.Length(max=200), metadata={
+        "description": "Only comments by this reader (the site's own author id)"})
     ip = ma.fields.String(validate=validate.Length(max=45))
 
 
@@ -87,7 +89,12 @@ class AuthorRecordSchema(_Base):
     rejected = ma.fields.Integer()
     pending = ma.fields.Integer()
     reported = ma.fields.Integer(metadata={"description": "Reports against the author's comments"})
+    reports_upheld = ma.fields.Integer(metadata={
+        "description": "Reports against the author's comments that a moderator upheld"})
     first_seen = ma.fields.DateTime(allow_none=True)
+    keyed_by = ma.fields.String(metadata={
+        "description": "author_id when the site identifies the reader, else email: what the "
+                       "record counts by", "enum": ["author_id", "email"]})
     same_ip_authors = ma.fields.List(ma.fields.String(),
                                      metadata={"description": "Other emails seen from this IP"})
 
@@ -116,10 +123,32 @@ class ThresholdSchema(_Base):
     terms = ma.fields.List(ma.fields.Raw())
 
 
+class QaStateSchema(_Base):
+    sampled_at = ma.fields.DateTime()
+    grade = ma.fields.String(allow_none=True)
+    graded_by = ma.fields.String(allow_none=True)
+    graded_at = ma.fields.DateTime(allow_none=True)
+
+
+class VersionSchema(_Base):
+    version = ma.fields.Integer()
+    body = ma.fields.String()
+    status = ma.fields.String()
+    reasons = ma.fields.List(ma.fields.Dict())
+    scores = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
+    policy_version = ma.fields.String()
+    model_version = ma.fields.String()
+    decided_by = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+    replaced_at = ma.fields.DateTime()
+
+
 class ReviewItemSchema(QueueItemSchema):
     """Everything a moderator needs to decide one comment."""
 
     email = ma.fields.String(attribute="author_email")
+    author_id = ma.fields.String(allow_none=True, metadata={
+        "description": "The site's own id of the reader, when it sent one"})
     website = ma.fields.String(attribute="author_website", allow_none=True)
     parent_id = ma.fields.Integer(allow_none=True)
     ip = ma.fields.String(allow_none=True)
@@ -135,6 +164,13 @@ class ReviewItemSchema(QueueItemSchema):
     reports = ma.fields.List(ma.fields.Nested(ReportSchema))
     author = ma.fields.Nested(AuthorRecordSchema)
     context = ma.fields.Nested(ThreadContextSchema)
+    edited_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "When the author last edited (or withdrew) it"})
+    versions = ma.fields.List(ma.fields.Nested(VersionSchema), metadata={
+        "description": "The text as it stood before each of the author's edits, oldest first"})
+    qa = ma.fields.Nested(QaStateSchema, allow_none=True, metadata={
+        "description": "When the comment was drawn for the QA sample: its grade (null while "
+                       "it waits)"})
 
 
 class DecisionArgsSchema(_Base):
@@ -185,8 +221,11 @@ class ClaimedSchema(_Base):
 
 
 class BanArgsSchema(_Base):
-    kind = ma.fields.String(required=True, validate=validate.OneOf(["email", "domain", "ip"]),
-                            error_messages={"required": REQUIRED_MESSAGE})
+    kind = ma.fields.String(required=True,
+                            validate=validate.OneOf(["email", "domain", "ip", "author"]),
+                            error_messages={"required": REQUIRED_MESSAGE},
+                            metadata={"description": "author: the site's own id of the reader "
+                                      "(author_id), for sites that send one"})
     value = ma.fields.String(validate=validate.Length(min=1, max=320),
                              metadata={"description": "Default: taken from the comment"})
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500),

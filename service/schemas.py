@@ -28,9 +28,10 @@ FIELD_CAPS = {
     "body": 20_000,
     "user_agent": 500,
     "referrer": 2000,
+    "author_id": 200,
 }
 SUBMISSION_FIELDS = ("thread", "name", "email", "website", "body", "parent_id", "ip",
-                     "user_agent", "referrer")
+                     "user_agent", "referrer", "author_id")
 REQUIRED_MESSAGE = "This field is required."
 MAX_ID = 2**63 - 1  # ids are 64-bit integers in the database
 
@@ -71,6 +72,10 @@ class SubmissionSchema(_Base):
     user_agent = _text("user_agent",
                        metadata={"description": "Reader's user agent (default: request's)"})
     referrer = _text("referrer", metadata={"description": "Page the form was on"})
+    author_id = _text("author_id", metadata={
+        "description": "The site's own stable id of the reader (its user id), from its "
+                       "server only: the author's history, bans and flood checks then key "
+                       "on it instead of the email", "example": "user-81723"})
 
     @ma.pre_load
     def _drop_blanks(self, data: Any, **_: Any) -> Any:
@@ -213,6 +218,8 @@ class DecisionSchema(_Base):
 class CommentStatusSchema(DecisionSchema):
     """What ``GET /v1/comments/<id>`` answers to the site."""
 
+    status = ma.fields.String(metadata={"enum": ["published", "pending", "rejected",
+                                                 "withdrawn"]})  # service.models.Status
     thread = ma.fields.String()
     created_at = ma.fields.DateTime()
     decided_at = ma.fields.DateTime(allow_none=True)

@@ -5,6 +5,11 @@ neither abuse nor spam.  A rejection is spam when the moderator's reason says so
 advertising, promotion, scam) and abuse when it gives another reason; without a reason, it
 is spam when a spam rule fired or the spam score led the abuse score.  Comments that only
 the policy decided are left out: they teach the model nothing it does not already know.
+
+Comments of the QA sample (``service/qa.py``) that a moderator graded are rows too, and
+unbiased ones: they were drawn at random from what the policy published.  ``ok`` means
+neither; ``hold`` and ``reject`` mean abuse, or spam when the grade's note says so.  A
+comment a moderator also decided counts once, by that decision.
 """
 
 from __future__ import annotations
@@ -18,14 +23,19 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from service import qa
 from service.extensions import db
 from service.models import AuditEntry, Comment, Status
+
+
+def _note_says_spam(text: str) -> bool:
+    return any(word in text.lower() for word in ("spam", "advert", "promotion", "scam"))
 
 
 def _is_spam(comment: Comment, reason: str) -> bool:
     """The moderator's reason decides; without one, a spam rule or the higher of the scores."""
     if reason.strip():
-        return any(word in reason.lower() for word in ("spam", "advert", "promotion", "scam"))
+        return _note_says_spam(reason)
     if "spam" in comment.labels:
         return True
     return comment.scores.get("spam", 0.0) > comment.scores.get("abuse", 0.0)
@@ -38,6 +48,7 @@ def decision_rows(site: str | None = None) -> list[dict[str, Any]]:
     if site:
         stmt = stmt.where(Comment.site == site)
     rows = []
+    seen: set[int] = set()
     for comment in db.session.execute(stmt.order_by(Comment.id)).scalars():
         reason = db.session.execute(
             select(AuditEntry.detail).where(AuditEntry.comment_id == comment.id,
@@ -47,6 +58,13 @@ def decision_rows(site: str | None = None) -> list[dict[str, Any]]:
         spam = rejected and _is_spam(comment, str(reason.get("reason", "")))
         rows.append({"text": comment.body, "abuse": int(rejected and not spam),
                      "spam": int(spam)})
+        seen.add(comment.id)
+    for comment_id, body, grade, note in qa.graded_rows(site):
+        if comment_id in seen:
+            continue
+        stopped = grade != "ok"
+        spam = stopped and _note_says_spam(note)
+        rows.append({"text": body, "abuse": int(stopped and not spam), "spam": int(spam)})
     return rows
 
 

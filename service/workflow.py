@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from service import metrics
 from service.errors import ApiError
 from service.extensions import db
+from service.i18n import N_, texts
 from service.models import WAITING, ApiKey, AuditEntry, Comment, Report, Role, Status, utcnow
 from service.outbox import record_event
 
@@ -219,7 +220,8 @@ def decide(comment: Comment, key: ApiKey, action: str, note: str | None = None,
         values = {"status": to_status.value, "decided_at": now, "decided_by": key.actor,
                   "decided_key_id": key.id, "claimed_by": None, "claim_key_id": None,
                   "claim_expires_at": None, "escalated": False, "hidden": False,
-                  "open_reports": 0, "reported": False}
+                  "open_reports": 0, "report_weight": 0.0, "reported": False,
+                  "reasons": with_moderator_reason(comment, to_status, reason)}
     result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Comment)
         .where(Comment.id == comment.id, Comment.status == from_status, in_queue(),
@@ -242,6 +244,25 @@ def decide(comment: Comment, key: ApiKey, action: str, note: str | None = None,
         db.session.commit()
         metrics.REVIEW_DECISIONS.labels(action).inc()
     return comment
+
+
+MODERATOR_RULE = "moderator"
+# What a reader is told of a comment a moderator rejected or removed without saying why.
+MODERATOR_REJECTED = N_("A moderator decided not to publish this comment.")
+
+
+def with_moderator_reason(comment: Comment, status: Status,
+                          reason: str | None) -> list[dict[str, Any]]:
+    """The comment's reasons after a moderator's decision: a rejection or removal adds the
+    moderator's reason (what the reader is told, in the reader's words when it is one of
+    the service's messages); a new decision replaces an earlier moderator's reason."""
+    kept = [r for r in comment.reasons if r.get("rule") != MODERATOR_RULE]
+    if status is not Status.REJECTED:
+        return kept
+    messages: dict[str, str] = texts(MODERATOR_REJECTED).as_dict() if not reason else {}
+    return [*kept, {"rule": MODERATOR_RULE, "message": reason or MODERATOR_REJECTED,
+                    "messages": messages, "action": "reject", "note": None, "labels": [],
+                    "matched": []}]
 
 
 def close_reports(comment: Comment, resolution: str, now: datetime) -> None:
@@ -268,7 +289,7 @@ def previous_decision(comment: Comment) -> dict[str, Any]:
     return {"status": comment.status, "decided_by": comment.decided_by,
             "decided_key_id": comment.decided_key_id,
             "decided_at": comment.decided_at.isoformat() if comment.decided_at else None,
-            "hidden": comment.hidden}
+            "hidden": comment.hidden, "reasons": comment.reasons}
 
 
 # Decisions that undo takes back: the queue's, and the overrides of decided comments.
@@ -305,7 +326,8 @@ def undo(comment: Comment, key: ApiKey) -> Comment:
                 decided_key_id=previous.get("decided_key_id"),
                 decided_at=datetime.fromisoformat(decided_at) if decided_at else None,
                 hidden=bool(previous.get("hidden")),
-                reported=bool(last.detail.get("reported")))
+                reported=bool(last.detail.get("reported")),
+                reasons=previous.get("reasons", comment.reasons))
         .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         db.session.rollback()

@@ -75,6 +75,7 @@ def app(_migrated: str, policy_dir: Path) -> Iterator[Flask]:
         "POLICY_DIR": str(policy_dir),
         "POLICY_RELOAD_SECONDS": 0,
         "RATELIMIT_ENABLED": False,
+        "QA_SAMPLE_SEED": 1,  # the policy's QA sample is drawn the same way in every run
     })
     yield app
     with app.app_context():

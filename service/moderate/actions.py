@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask import g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from service import overrides, workflow
+from service import overrides, qa, workflow
 from service.bans import ban_author
 from service.errors import ApiError
 from service.extensions import db
@@ -37,6 +37,7 @@ decision_args_schema = DecisionArgsSchema()
 override_args_schema = OverrideArgsSchema()
 ban_args_schema = BanArgsSchema()
 bulk_args_schema = BulkDecisionArgsSchema()
+grade_args_schema = qa.GradeArgsSchema()
 
 
 def _item_url(comment_id: int) -> str:
@@ -85,6 +86,18 @@ def override(comment_id: int, action: str) -> BaseResponse:
     except ApiError as err:
         return problem_page(err)
     return redirect_done(action, comment.id, _item_url(comment.id))
+
+
+@blp.post("/comments/<id:comment_id>/qa")
+def grade(comment_id: int) -> BaseResponse:
+    try:
+        args = form_args(grade_args_schema)
+        qa.grade(comment_id, g.api_key, args["grade"], args.get("note"))
+    except ma.ValidationError as err:
+        return invalid_page(err)
+    except ApiError as err:
+        return problem_page(err)
+    return redirect_done("qa", comment_id, _item_url(comment_id))
 
 
 @blp.post("/comments/<id:comment_id>/ban")

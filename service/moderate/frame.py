@@ -41,11 +41,16 @@ DONE = {"approve": P_("Comment #%(id)s approved."), "reject": P_("Comment #%(id)
         "remove": P_("Comment #%(id)s removed."), "restore": P_("Comment #%(id)s restored."),
         "reopen": P_("Comment #%(id)s is back in the queue."),
         "ban": P_("The author of comment #%(id)s is banned."),
-        "release": P_("You gave back comment #%(id)s.")}
-STATUS_NAMES = (P_("published"), P_("pending"), P_("rejected"))  # shown with _(c.status)
+        "release": P_("You gave back comment #%(id)s."),
+        "qa": P_("Comment #%(id)s graded.")}
+STATUS_NAMES = (P_("published"), P_("pending"), P_("rejected"),
+                P_("withdrawn"))  # shown with _(c.status)
+QA_GRADES = {"ok": P_("rightly published"), "hold": P_("should have been held"),
+             "reject": P_("should have been rejected")}
 QUEUE_NAMES = {"pending": P_("Pending"), "reported": P_("Reported"),
                "escalated": P_("Escalated"), "approved": P_("Approved"),
-               "rejected": P_("Rejected"), "published": P_("All published")}
+               "rejected": P_("Rejected"), "published": P_("All published"),
+               "qa": P_("QA sample")}
 
 
 # -- the frame: language, session, CSRF -----------------------------------------------------

@@ -23,6 +23,7 @@ from service.models import Comment, Role, Status, utcnow
 from service.moderate import sessions, texts
 from service.moderate.frame import (
     DONE,
+    QA_GRADES,
     QUEUE_FILTERS,
     blp,
     problem_page,
@@ -193,7 +194,7 @@ def item_page(comment_id: int) -> BaseResponse:
         body=marked(comment), waiting=_waiting(comment),
         may_decide=may_decide and held_by_other is None, held_by_other=held_by_other,
         mine=comment.claim_key_id == key.id, undoable=_undoable(comment),
-        policy_reasons=_reasons(comment.site), back=back,
+        policy_reasons=_reasons(comment.site), back=back, qa_grades=QA_GRADES,
         done=done if did in DONE else None, done_text=DONE.get(did)))
 
 

@@ -75,9 +75,11 @@ class Batched(MemoryFacts):
 
 def test_questions_list_every_fact_the_rules_use(make_policy):
     questions = make_policy(POLICY).questions
-    assert questions.recent == {("ip", timedelta(minutes=10)), ("email", timedelta(hours=1))}
+    # flood by email counts the author: the site's author id when it sends one, else the email
+    assert questions.recent == {("ip", timedelta(minutes=10)), ("author", timedelta(hours=1))}
     assert questions.duplicate == {timedelta(days=2)}
     assert questions.ban is True
+    assert questions.author == {"approved", "rejected"}  # the parts of the record rules read
     assert questions.author_cap == 4  # "at least 3" is decided by counting to 4 at most
 
 
@@ -93,7 +95,7 @@ def test_a_policy_without_history_rules_asks_nothing(make_policy):
 def test_batched_answers_are_asked_once_and_used(make_policy):
     policy = make_policy(POLICY)
     answers = Answers(recent={("ip", timedelta(minutes=10)): 5,
-                              ("email", timedelta(hours=1)): 1},
+                              ("author", timedelta(hours=1)): 1},
                       duplicate={timedelta(days=2): 0},
                       author=AuthorRecord(approved=4, rejected=0), ban=None)
     facts = Batched(answers)

@@ -136,6 +136,69 @@ def test_history(make_policy):
     assert not fires(p, facts=MemoryFacts(history=AuthorRecord(approved=2)))
 
 
+def test_comments_and_upheld_reports_in_the_record(make_policy):
+    first_three = make_policy(rule("{author: {comments: {less_than: 3}}}"))
+    assert fires(first_three, facts=MemoryFacts(history=AuthorRecord(comments=2)))
+    assert not fires(first_three, facts=MemoryFacts(history=AuthorRecord(comments=3)))
+    assert first_three.questions.author == {"comments"}
+    assert first_three.questions.author_cap == 4  # counting to 4 decides "less than 3"
+    upheld = make_policy(rule("{author: {reports_upheld: {at_least: 2}}}"))
+    assert fires(upheld, facts=MemoryFacts(history=AuthorRecord(reports_upheld=2)))
+    assert not fires(upheld, facts=MemoryFacts(history=AuthorRecord(reports_upheld=1)))
+
+
+def test_first_seen_is_the_readers_age_on_the_site(make_policy):
+    now = sub().submitted_at
+    new = make_policy(rule("{author: {first_seen: {within: 7d}}}"))
+    assert fires(new)  # never seen before: new
+    assert fires(new, facts=MemoryFacts(history=AuthorRecord(first_seen=now - timedelta(days=6))))
+    assert not fires(new, facts=MemoryFacts(
+        history=AuthorRecord(first_seen=now - timedelta(days=8))))
+    old = make_policy(rule("{author: {first_seen: {before: 30d}}}"))
+    assert not fires(old)
+    assert fires(old, facts=MemoryFacts(
+        history=AuthorRecord(first_seen=now - timedelta(days=31))))
+    assert new.questions.author == {"first_seen"}
+
+
+def test_identified_readers_and_the_new_commenter_rule(make_policy):
+    p = make_policy(rule("""
+        author:
+          identified: true
+          approved_before: {less_than: 2}
+        """))
+    assert fires(p, sub(author_id="user-1"), facts=MemoryFacts(history=AuthorRecord(approved=1)))
+    assert not fires(p, sub(author_id="user-1"),
+                     facts=MemoryFacts(history=AuthorRecord(approved=2)))
+    assert not fires(p, facts=MemoryFacts(history=AuthorRecord(approved=0)))  # no author id
+    assert fires(make_policy(rule("{author: {identified: false}}")))
+
+
+def test_the_record_is_asked_by_author_id_when_the_site_sends_one(make_policy):
+    asked: list[tuple[str, str]] = []
+
+    class Recording(MemoryFacts):
+        def author_record(self, field, value):  # noqa: ANN001, ANN201
+            asked.append((field, value))
+            return super().author_record(field, value)
+
+    p = make_policy(rule("{author: {approved_before: {at_least: 1}}}"))
+    p.evaluate(sub(author_id="user-9"), {}, Recording())
+    p.evaluate(sub(), {}, Recording())
+    assert asked == [("author_id", "user-9"), ("email", "ann@example.org")]
+
+
+def test_thread_moderation(make_policy):
+    p = make_policy(rule("{thread: {moderation: pre}, body: {links: {more_than: 0}}}",
+                         "reject"))
+    link = "see https://example.org/x"
+    assert fires(p, sub(link, thread_moderation="pre"))
+    assert not fires(p, sub(link))
+    assert not fires(p, sub("no link here", thread_moderation="pre"))
+    either = make_policy(rule("{thread: {moderation: [pre, closed]}}"))
+    assert fires(either, sub(thread_moderation="closed"))
+
+
 def test_banned(make_policy):
     p = make_policy(rule("{author: {banned: true}}", "reject"))
     d = p.evaluate(sub(), {}, MemoryFacts(banned="spam"))
@@ -163,6 +226,10 @@ def test_flood_counts_this_comment(make_policy):
     assert not fires(p, sub(ip=None), facts=MemoryFacts(recent={"ip": 50}))
     by_email = make_policy(rule("{flood: {by: email, more_than: 1, within: 1 hour}}"))
     assert fires(by_email, facts=MemoryFacts(recent={"email": 1}))
+    by_author = make_policy(rule("{flood: {by: author, more_than: 1, within: 1 hour}}"))
+    facts = RecordingFacts(recent={"author": 1})
+    assert fires(by_author, sub(author_id="user-4"), facts=facts)
+    assert facts.args == [("author_id", "user-4", timedelta(hours=1))]
 
 
 def test_duplicate(make_policy):

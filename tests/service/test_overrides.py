@@ -97,9 +97,10 @@ def test_restore_publishes_what_the_policy_rejected(client: FlaskClient, site_ke
     entry = audit_of(client, moderator_key, rejected["id"])[-1]
     assert (entry["action"], entry["from_status"], entry["to_status"]) == (
         "restore", "rejected", "published")
-    assert entry["detail"]["previous"] == {"status": "rejected", "decided_by": None,
-                                           "decided_key_id": None, "decided_at": None,
-                                           "hidden": False}
+    previous = dict(entry["detail"]["previous"])
+    assert "threat-patterns" in [r["rule"] for r in previous.pop("reasons")]
+    assert previous == {"status": "rejected", "decided_by": None, "decided_key_id": None,
+                        "decided_at": None, "hidden": False}
     assert events_of(client, site_key, rejected["id"]) == ["comment.restored"]
     assert act(client, moderator_key, rejected["id"], "restore").status_code == 409
 

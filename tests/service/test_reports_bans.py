@@ -31,7 +31,7 @@ def test_reports_send_a_comment_to_review_then_hide_it(client: FlaskClient, site
     assert first.status_code == 201
     assert first.get_json() == {"id": first.get_json()["id"], "comment_id": published,
                                 "open_reports": 1, "in_review": False, "visible": True,
-                                "duplicate": False}
+                                "duplicate": False, "weight": 1.0, "report_weight": 1.0}
     assert report(client, site_key, published).get_json()["in_review"] is True
     queue = client.get("/v1/review/queue", query_string={"queue": "reported"},
                        headers=auth(moderator_key)).get_json()
@@ -248,3 +248,51 @@ def test_a_reader_may_report_again_after_a_moderator_decided(
     decide(client, moderator_key, published, "approve")
     fresh = report(client, site_key, published, reporter="r1")
     assert fresh.status_code == 201 and fresh.get_json()["open_reports"] == 1
+
+
+def _published(client: FlaskClient, key: str, n: int) -> int:
+    answer = post(client, key, {**GOOD, "body": f"Comment number {n} on the budget vote."})
+    assert answer.get_json()["status"] == "published", answer.get_json()
+    return answer.get_json()["id"]
+
+
+def _record(client: FlaskClient, site_key: str, moderator_key: str, readers: list[str],
+            verdict: str) -> None:
+    """Give each reader three reports that a moderator upheld (remove) or dismissed."""
+    for n in range(3):
+        comment_id = _published(client, site_key, 100 + n + (0 if verdict == "remove" else 50))
+        for reader in readers:
+            assert report(client, site_key, comment_id, reporter=reader).status_code == 201
+        if verdict == "remove":
+            done = client.post(f"/v1/review/comments/{comment_id}/remove",
+                               json={"reason": "insulting"}, headers=auth(moderator_key))
+        else:
+            done = decide(client, moderator_key, comment_id, "approve")
+        assert done.status_code == 200, done.get_json()
+
+
+def test_readers_whose_reports_were_upheld_weigh_more(client: FlaskClient, site_key: str,
+                                                      moderator_key: str) -> None:
+    good = [f"good-{n}" for n in range(4)]
+    _record(client, site_key, moderator_key, good, "remove")
+    target = _published(client, site_key, 1)
+    answers = [report(client, site_key, target, reporter=r).get_json() for r in good]
+    # 2 * (3 + 1) / (3 + 0 + 2) = 1.6 each: four of them pass hide_after 5
+    assert [a["weight"] for a in answers] == [1.6] * 4
+    assert [a["visible"] for a in answers] == [True, True, True, False]
+    # four readers with no record do not
+    other = _published(client, site_key, 2)
+    fresh = [report(client, site_key, other).get_json() for _ in range(4)]
+    assert [a["weight"] for a in fresh] == [1.0] * 4 and fresh[-1]["visible"] is True
+    assert fresh[-1]["report_weight"] == 4.0
+
+
+def test_readers_whose_reports_were_dismissed_weigh_less(client: FlaskClient, site_key: str,
+                                                         moderator_key: str) -> None:
+    brigade = [f"brigade-{n}" for n in range(6)]
+    _record(client, site_key, moderator_key, brigade, "approve")
+    target = _published(client, site_key, 3)
+    answers = [report(client, site_key, target, reporter=r).get_json() for r in brigade]
+    # 2 * (0 + 1) / (0 + 3 + 2) = 0.4 each: six of them weigh 2.4, not 5
+    assert [a["weight"] for a in answers] == [0.4] * 6
+    assert answers[-1]["visible"] is True and answers[-1]["in_review"] is True

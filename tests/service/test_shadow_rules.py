@@ -37,3 +37,18 @@ def test_a_shadow_rule_changes_no_outcome_and_shows_only_to_moderators(
     assert "trial-words" not in [r["rule"] for r in read["reasons"]]
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'moderation_shadow_matches_total{action="hold",rule="trial-words"} 1.0' in metrics
+
+
+def test_a_shadow_rules_hit_is_not_in_the_sites_events(app, client: FlaskClient,  # noqa: ANN001
+                                                       site_key: str, policy_dir: Path) -> None:
+    from tests.service.test_review import LINKS
+
+    app.config["EVENTS_FEED_LAG_SECONDS"] = 0
+    default = policy_dir / "default.yaml"
+    default.write_text(default.read_text() + SHADOW_RULE)
+    held = post(client, site_key, {**GOOD, "body": LINKS + " What a blatherskite."}).get_json()
+    assert held["status"] == "pending"
+    feed = client.get("/v1/events", headers=auth(site_key)).get_json()["items"]
+    sent = [e["comment"]["reasons"] for e in feed if e["comment"]["id"] == held["id"]]
+    assert sent and all("trial-words" not in [r["rule"] for r in reasons] for reasons in sent)
+    assert [r["rule"] for r in sent[0]] == ["many-links"]

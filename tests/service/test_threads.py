@@ -64,3 +64,29 @@ def test_bad_settings_name_the_field(client: FlaskClient, site_key: str,
     assert bad.status_code == 422 and "moderation" in bad.get_json()["errors"]
     assert settings(client, site_key, "x", color="red").status_code == 422
     assert settings(client, moderator_key, "x", moderation="pre").status_code == 403
+
+
+PRE_STORY_RULE = """
+rules:
+  - id: pre-story-links
+    when: {thread: {moderation: pre}, body: {links: {more_than: 0}}}
+    action: reject
+    reason:
+      en: Links are not accepted on this article.
+      ru: Ссылки к этой статье не принимаются.
+"""
+
+
+def test_rules_read_the_storys_moderation(client: FlaskClient, site_key: str,
+                                          policy_dir) -> None:  # noqa: ANN001
+    default = policy_dir / "default.yaml"
+    default.write_text(default.read_text() + PRE_STORY_RULE)
+    link = {**GOOD, "thread": "cell-trial", "body": "The verdict is at https://court.example/v"}
+    assert post(client, site_key, link).get_json()["status"] == "published"
+    settings(client, site_key, "cell-trial", moderation="pre")
+    refused = post(client, site_key, link).get_json()
+    assert refused["status"] == "rejected", refused
+    assert [r["rule"] for r in refused["reasons"]] == ["pre-story-links"]
+    plain = post(client, site_key, {**GOOD, "thread": "cell-trial"}).get_json()
+    assert plain["status"] == "pending" and [r["rule"] for r in plain["reasons"]] == [
+        "thread:pre"]

@@ -193,3 +193,23 @@ def test_queue_filters(app: Flask, client: FlaskClient, site_key: str,
     bad = client.get("/v1/review/queue", query_string={"queue": "nope"},
                      headers=auth(moderator_key))
     assert bad.status_code == 422 and "queue" in bad.get_json()["errors"]
+
+
+def test_the_reader_is_told_the_moderators_reason_and_an_undo_takes_it_back(
+        client: FlaskClient, site_key: str, moderator_key: str) -> None:
+    held = hold(client, site_key)["id"]
+    assert decide(client, moderator_key, held, "reject",
+                  reason="This comment is off topic for the article.").status_code == 200
+    read = client.get(f"/v1/comments/{held}", headers=auth(site_key)).get_json()
+    assert read["status"] == "rejected" and read["reasons"] == [
+        {"rule": "moderator", "message": "This comment is off topic for the article."}]
+    assert client.post(f"/v1/review/comments/{held}/undo",
+                       headers=auth(moderator_key)).status_code == 200
+    back = client.get(f"/v1/comments/{held}", headers=auth(site_key)).get_json()
+    assert back["status"] == "pending" and "moderator" not in [r["rule"] for r in back["reasons"]]
+    # without a reason, the reader is told a moderator decided, in their language
+    assert decide(client, moderator_key, held, "reject").status_code == 200
+    ru = client.get(f"/v1/comments/{held}", headers={**auth(site_key),
+                                                     "Accept-Language": "ru"}).get_json()
+    assert ru["reasons"] == [{"rule": "moderator",
+                              "message": "Модератор решил не публиковать этот комментарий."}]

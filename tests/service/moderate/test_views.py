@@ -241,3 +241,39 @@ def test_an_item_links_to_its_neighbours_in_the_queue_it_came_from(
     html = page.get_data(as_text=True)
     assert f'/moderate/comments/{ids[0]}?back=' in html and 'data-shortcut="k"' in html
     assert f'/moderate/comments/{ids[2]}?back=' in html and 'data-shortcut="j"' in html
+
+
+def test_a_moderator_grades_the_qa_sample_on_the_page(
+        client: FlaskClient, site_key: str, signed_in: Callable[[str], FlaskClient],
+        moderator_key: str, policy_dir) -> None:  # noqa: ANN001
+    default = policy_dir / "default.yaml"
+    default.write_text(default.read_text() + "\nqa_sample: 1\n")
+    published = post(client, site_key, GOOD).get_json()
+    assert published["status"] == "published"
+    browser = signed_in(moderator_key)
+    queue = browser.get("/moderate/?queue=qa").get_data(as_text=True)
+    assert f'id="item-{published["id"]}"' in queue and "QA sample" in queue
+    item = browser.get(f"/moderate/comments/{published['id']}").get_data(as_text=True)
+    assert 'id="qa-hold"' in item
+    graded = browser.post(f"/moderate/comments/{published['id']}/qa",
+                          data={"grade": "hold", "note": "insinuation",
+                                "csrf_token": csrf_of(item)})
+    assert graded.status_code == 303
+    after = browser.get(f"/moderate/comments/{published['id']}").get_data(as_text=True)
+    assert "should have been held" in after and 'id="qa-hold"' not in after
+    assert f'id="item-{published["id"]}"' not in browser.get(
+        "/moderate/?queue=qa").get_data(as_text=True)
+    assert client.get(f"/v1/comments/{published['id']}", headers=auth(site_key)).get_json()[
+        "status"] == "published"
+
+
+def test_an_item_shows_the_versions_before_the_authors_edits(
+        client: FlaskClient, site_key: str, signed_in: Callable[[str], FlaskClient],
+        moderator_key: str) -> None:
+    first = post(client, site_key, GOOD).get_json()["id"]
+    edited = client.patch(f"/v1/comments/{first}", json={"body": "The new text of it."},
+                          headers=auth(site_key))
+    assert edited.status_code == 200
+    page = signed_in(moderator_key).get(f"/moderate/comments/{first}").get_data(as_text=True)
+    assert "Earlier versions" in page and "Version 1: published" in page
+    assert f'<blockquote class="version">{GOOD["body"]}</blockquote>' in page
