@@ -59,6 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         default_site=app.config["DEFAULT_SITE_POLICY"],
         model_path=app.config["MODEL_PATH"],
         reload_seconds=app.config["POLICY_RELOAD_SECONDS"],
+        site_models_dir=app.config.get("SITE_MODELS_DIR"),
     )
     runtime.install_signal_handler()
     app.extensions["moderation.runtime"] = runtime

@@ -118,7 +118,7 @@ def register(app) -> None:  # noqa: ANN001 - flask.Flask
     from policy_engine.cli import policy
     from service.backtest import backtest_command
     from service.moderate.notifier import notify
-    from service.training import with_decisions
+    from service.training import promote_command, rollback_command, with_decisions
     from service.webhook_worker import webhooks
 
     app.cli.add_command(keys)
@@ -126,7 +126,8 @@ def register(app) -> None:  # noqa: ANN001 - flask.Flask
     app.cli.add_command(webhooks)
     app.cli.add_command(notify)
     app.cli.add_command(_extended(policy, backtest=backtest_command))
-    app.cli.add_command(_extended(model, train=with_decisions(model.commands["train"])))
+    app.cli.add_command(_extended(model, train=with_decisions(model.commands["train"]),
+                                  promote=promote_command, rollback=rollback_command))
 
 
 def _extended(group: click.Group, **commands: click.Command) -> click.Group:

@@ -36,6 +36,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "POLICY_DIR": os.environ.get("POLICY_DIR") or str(REPO_ROOT / "policies"),
         "DEFAULT_SITE_POLICY": os.environ.get("DEFAULT_SITE_POLICY") or "default",
         "MODEL_PATH": os.environ.get("MODEL_PATH") or str(default_model_path()),
+        "SITE_MODELS_DIR": os.environ.get("SITE_MODELS_DIR")
+        or str(Path(instance_path) / "site-models"),
         "POLICY_RELOAD_SECONDS": _int("POLICY_RELOAD_SECONDS", 2),
         "MAX_CONTENT_LENGTH": _int("MAX_REQUEST_BYTES", 64 * 1024),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),

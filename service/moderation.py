@@ -63,9 +63,9 @@ class Scored:
     model_version: str
 
 
-def score(runtime: Runtime, text: str) -> Scored | None:
-    """Classifier scores for ``text``, or None when no model is loaded."""
-    model = runtime.model
+def score(runtime: Runtime, text: str, site: str = "") -> Scored | None:
+    """Classifier scores for ``text`` by the site's model, or None when no model is loaded."""
+    model = runtime.model_for(site)
     if model is None:
         return None
     started = time.perf_counter()
@@ -127,7 +127,7 @@ def evaluate(runtime: Runtime, submission: Submission, verdict: Reason | None = 
                        extra={"thread": submission.thread})
     if story is not None and story.moderation != submission.thread_moderation:
         submission = replace(submission, thread_moderation=story.moderation)
-    scored = score(runtime, submission.body)
+    scored = score(runtime, submission.body, submission.site)
     policy = runtime.policy_for(submission.site)
     facts = DatabaseFacts(submission.site, exclude_id=exclude_id)
     decision = None

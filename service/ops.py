@@ -82,6 +82,9 @@ def readyz() -> Any:
         # the fast path scores alone when the encoder cannot load: ready, but say so
         checks["model"]["second_stage"] = ("on" if model.second_stage_error is None
                                            else f"off: {model.second_stage_error}")
+    site_problems = runtime.site_model_problems()
+    if site_problems:  # those sites are scored by the shipped model meanwhile
+        checks["model"]["site_models"] = site_problems
     ready &= model is not None
     if not ready:
         checks["mode"] = "fail-safe: every comment is held for review"

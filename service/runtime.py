@@ -29,6 +29,14 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
+class _SiteModel:
+    checked: float
+    signature: tuple
+    model: Model | None  # None: the shipped (default) model
+    error: str | None = None
+
+
+@dataclass
 class _Loaded:
     policy: Policy | None
     signature: tuple
@@ -69,7 +77,7 @@ class Runtime:
     """Loads and reloads site policies from a directory, and holds the classifier model."""
 
     def __init__(self, policy_dir: str, default_site: str, model_path: str,
-                 reload_seconds: float) -> None:
+                 reload_seconds: float, site_models_dir: str | None = None) -> None:
         self.policy_dir = Path(policy_dir)
         self.default_site = default_site
         self.model_path = Path(model_path)
@@ -81,6 +89,8 @@ class Runtime:
         self._force = threading.Event()
         self.model: Model | None = None
         self.model_error: str | None = None
+        self.site_models_dir = Path(site_models_dir) if site_models_dir else None
+        self._site_models: dict[str, _SiteModel] = {}
         self.load_model()
 
     # -- model -------------------------------------------------------------------------------
@@ -97,6 +107,55 @@ class Runtime:
             self.model = None
             self.model_error = str(exc)
             log.error("model unavailable; holding every comment for review: %s", exc)
+
+    def model_for(self, site: str) -> Model | None:
+        """The model a site's comments are scored with: its own promoted one
+        (``service/site_models.py``), checked for a promotion or rollback at most every
+        ``reload_seconds``, else the shipped one.  A site model that fails to load is
+        logged and the shipped model serves the site meanwhile."""
+        if self.site_models_dir is None or not site:
+            return self.model
+        now = time.monotonic()
+        known = self._site_models.get(site)
+        if known is None or self._force.is_set() or now - known.checked >= self.reload_seconds:
+            with self._lock:
+                known = self._refresh_site_model(site, now, known)
+        return known.model or self.model
+
+    def _refresh_site_model(self, site: str, now: float,
+                            known: _SiteModel | None) -> _SiteModel:
+        from service.site_models import PromotionError, SiteModels
+
+        assert self.site_models_dir is not None
+        try:
+            path = SiteModels(self.site_models_dir).current_path(site)
+        except (PromotionError, OSError, ValueError) as exc:  # a bad current.json
+            path, error = None, f"{site}: cannot read its model state: {exc}"
+            log.error("site model unavailable, using the shipped model: %s", error)
+            entry = _SiteModel(now, (), None, error)
+            self._site_models[site] = entry
+            return entry
+        signature = (str(path), *_artifact_signature(path)) if path is not None else ()
+        if known is not None and known.signature == signature:
+            entry = _SiteModel(now, signature, known.model, known.error)
+        elif path is None:
+            entry = _SiteModel(now, signature, None)
+        else:
+            try:
+                model = load_model(path)
+                entry = _SiteModel(now, signature, model)
+                log.info("site model loaded", extra={"site": site,
+                                                     "model_version": model.version})
+            except (ModelError, OSError) as exc:
+                entry = _SiteModel(now, signature, None, str(exc))
+                log.error("site model unavailable, using the shipped model for %s: %s",
+                          site, exc)
+        self._site_models[site] = entry
+        return entry
+
+    def site_model_problems(self) -> dict[str, str]:
+        """Sites whose own model could not be loaded (they are scored by the shipped one)."""
+        return {site: m.error for site, m in self._site_models.items() if m.error}
 
     # -- policies ----------------------------------------------------------------------------
     def policy_name(self, site: str) -> str:

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from service import qa
 from service.extensions import db
 from service.models import AuditEntry, Comment, Status
+from service.site_models import PromotionError, SiteModels, is_held_out
 
 
 def _note_says_spam(text: str) -> bool:
@@ -41,8 +43,11 @@ def _is_spam(comment: Comment, reason: str) -> bool:
     return comment.scores.get("spam", 0.0) > comment.scores.get("abuse", 0.0)
 
 
-def decision_rows(site: str | None = None) -> list[dict[str, Any]]:
-    """``{"text", "abuse", "spam"}`` for each comment a moderator decided."""
+def decision_rows(site: str | None = None, part: str = "all") -> list[dict[str, Any]]:
+    """``{"text", "abuse", "spam"}`` for each comment a moderator decided or graded.
+
+    ``part``: ``train`` leaves out the held-out rows (one in five, by comment id:
+    ``site_models.is_held_out``), ``held_out`` is only those, ``all`` both."""
     stmt = select(Comment).where(Comment.decided_by.is_not(None),
                                  Comment.status.in_((Status.PUBLISHED, Status.REJECTED)))
     if site:
@@ -50,6 +55,8 @@ def decision_rows(site: str | None = None) -> list[dict[str, Any]]:
     rows = []
     seen: set[int] = set()
     for comment in db.session.execute(stmt.order_by(Comment.id)).scalars():
+        if not _in_part(comment.id, part):
+            continue
         reason = db.session.execute(
             select(AuditEntry.detail).where(AuditEntry.comment_id == comment.id,
                                             AuditEntry.action == "reject")
@@ -60,12 +67,16 @@ def decision_rows(site: str | None = None) -> list[dict[str, Any]]:
                      "spam": int(spam)})
         seen.add(comment.id)
     for comment_id, body, grade, note in qa.graded_rows(site):
-        if comment_id in seen:
+        if comment_id in seen or not _in_part(comment_id, part):
             continue
         stopped = grade != "ok"
         spam = stopped and _note_says_spam(note)
         rows.append({"text": body, "abuse": int(stopped and not spam), "spam": int(spam)})
     return rows
+
+
+def _in_part(comment_id: int, part: str) -> bool:
+    return part == "all" or is_held_out(comment_id) == (part == "held_out")
 
 
 def with_decisions(train: click.Command) -> click.Command:
@@ -80,11 +91,12 @@ def with_decisions(train: click.Command) -> click.Command:
                  **kwargs: Any) -> Any:
         if not from_decisions:
             return ctx.invoke(train_callback, **kwargs)
-        rows = decision_rows(decisions_site)
+        rows = decision_rows(decisions_site, part="train")
         if not rows:
             raise click.ClickException("no moderator decisions to train on yet")
-        click.echo(f"{len(rows):,} moderator decisions "
-                   f"({sum(r['abuse'] for r in rows)} abuse, {sum(r['spam'] for r in rows)} "
+        click.echo(f"{len(rows):,} moderator decisions (one in five held out for "
+                   "`model promote`: "
+                   f"{sum(r['abuse'] for r in rows)} abuse, {sum(r['spam'] for r in rows)} "
                    "spam)")
         # A score needs examples of both kinds to be learnt; leave out one that has not.
         labels = [name for name in ("abuse", "spam") if 0 < sum(r[name] for r in rows) < len(rows)]
@@ -108,3 +120,53 @@ def with_decisions(train: click.Command) -> click.Command:
                            help="With --from-decisions: only this site's decisions.")]
     return click.Command(train.name, params=params, callback=callback, help=train.help,
                          short_help=train.short_help)
+
+
+def _registry() -> SiteModels:
+    return SiteModels(current_app.config["SITE_MODELS_DIR"])
+
+
+@click.command("promote")
+@click.option("--site", required=True, help="The site whose model this would become.")
+@click.option("--candidate", "candidate_dir", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A trained model folder (model train --from-decisions --site S --out DIR).")
+@click.option("--rounds", default=2000, show_default=True, help="Bootstrap draws.")
+@with_appcontext
+def promote_command(site: str, candidate_dir: Path, rounds: int) -> None:
+    """Serve a site its own retrained model, only if it beats the current one.
+
+    Both are scored on the site's held-out decisions (moderator-decided and QA-graded
+    comments that training never sees); the candidate must win on abuse ROC AUC by a paired
+    bootstrap 95% interval that excludes 0. Otherwise nothing changes and the command says
+    by how much the candidate lost. Workers pick up a promotion without a restart.
+    """
+    from classifier import ModelError
+
+    runtime = current_app.extensions["moderation.runtime"]
+    current = runtime.model_for(site)
+    if current is None:
+        raise click.ClickException(f"no current model to compare with: {runtime.model_error}")
+    rows = decision_rows(site, part="held_out")
+    try:
+        done = _registry().promote(site, candidate_dir, current, rows, rounds=rounds)
+    except (PromotionError, ModelError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    c = done.comparison
+    click.echo(f"{site}: promoted {done.version} (was {done.replaced or 'the shipped model'}). "
+               f"Abuse ROC AUC {c['roc_auc'][0]:.3f} against {c['roc_auc'][1]:.3f} on "
+               f"{c['n']} held-out decisions, difference {c['difference']:+.3f}, 95% interval "
+               f"[{c['interval_95'][0]:+.3f}, {c['interval_95'][1]:+.3f}].")
+
+
+@click.command("rollback")
+@click.option("--site", required=True)
+@with_appcontext
+def rollback_command(site: str) -> None:
+    """Serve the site the model it had before its last promotion (one step back)."""
+    try:
+        state = _registry().rollback(site)
+    except PromotionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    now = state["current"] or "the shipped model"
+    click.echo(f"{site}: rolled back from {state['rolled_back_from']} to {now}.")

@@ -76,6 +76,7 @@ def app(_migrated: str, policy_dir: Path) -> Iterator[Flask]:
         "POLICY_RELOAD_SECONDS": 0,
         "RATELIMIT_ENABLED": False,
         "QA_SAMPLE_SEED": 1,  # the policy's QA sample is drawn the same way in every run
+        "SITE_MODELS_DIR": str(policy_dir.parent / "site-models"),
     })
     yield app
     with app.app_context():

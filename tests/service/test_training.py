@@ -42,7 +42,15 @@ def test_training_on_decisions_separates_them(app: Flask, client: FlaskClient, s
     result = app.test_cli_runner().invoke(args=["model", "train", "--from-decisions",
                                                 "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "32 moderator decisions (12 abuse, 8 spam)" in result.output
+    from service.training import decision_rows
+
+    with app.app_context():  # one in five decisions is held out for `model promote`
+        rows = decision_rows(part="train")
+        held_out = decision_rows(part="held_out")
+    assert len(rows) + len(held_out) == 32 and 0 < len(held_out) < 16
+    assert (f"{len(rows)} moderator decisions (one in five held out for `model promote`: "
+            f"{sum(r['abuse'] for r in rows)} abuse, {sum(r['spam'] for r in rows)} spam)"
+            ) in result.output
     model = load_model(out)
     nasty = model.score("you pathetic stupid moron").scores["abuse"]
     nice = model.score("thanks for the clear report").scores["abuse"]
