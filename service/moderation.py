@@ -88,6 +88,17 @@ def _failsafe(decision: Decision | None, reason: Reason) -> tuple[Action, tuple[
     return action, (*decision.reasons, reason)
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """What the pipeline decided for a submission, before anything is stored: ``values``
+    are the comment's row as :func:`decide` inserts it."""
+
+    status: Status
+    reasons: tuple[Reason, ...]
+    shadow: tuple[Reason, ...]
+    values: dict[str, Any]
+
+
 def decide(runtime: Runtime, submission: Submission,
            verdict: Reason | None = None, idempotency: Idempotency | None = None) -> Decided:
     """Run ``submission`` through the classifier and the site's policy and store the result.
@@ -97,6 +108,24 @@ def decide(runtime: Runtime, submission: Submission,
     insert.
     """
     _statement_at_a_time()
+    assessed = assess(runtime, submission, verdict, idempotency)
+    status, values = assessed.status, assessed.values
+    comment_id = _store(values, held=status is Status.PENDING)
+    metrics.DECISIONS.labels(status.value).inc()
+    for reason in assessed.reasons:
+        metrics.RULE_MATCHES.labels(reason.rule, str(reason.action)).inc()
+    for reason in assessed.shadow:
+        metrics.SHADOW_MATCHES.labels(reason.rule, str(reason.action)).inc()
+    # Said once, in the request's own log line (see service.app): one line per submission.
+    g.log_extra = {"comment_id": comment_id, "site": submission.site,
+                   "decision": status.value, "rules": [r.rule for r in assessed.reasons]}
+    return Decided.of(comment_id, values)
+
+
+def assess(runtime: Runtime, submission: Submission, verdict: Reason | None = None,
+           idempotency: Idempotency | None = None) -> Assessment:
+    """Decide ``submission`` as :func:`decide` does, storing nothing (an Akismet client's
+    ``is_test`` asks for this).  A closed story is a 403 here too."""
     story = threads.settings_of(submission.site, submission.thread)
     if story is not None and story.moderation == "closed":
         raise ApiError(403, gettext(CLOSED_MESSAGE), kind="thread-closed",
@@ -149,16 +178,7 @@ def decide(runtime: Runtime, submission: Submission,
         "idempotency_key": idempotency.scope if idempotency else None,
         "request_hash": idempotency.request_hash if idempotency else None,
     }
-    comment_id = _store(values, held=status is Status.PENDING)
-    metrics.DECISIONS.labels(status.value).inc()
-    for reason in reasons:
-        metrics.RULE_MATCHES.labels(reason.rule, str(reason.action)).inc()
-    for reason in shadow:
-        metrics.SHADOW_MATCHES.labels(reason.rule, str(reason.action)).inc()
-    # Said once, in the request's own log line (see service.app): one line per submission.
-    g.log_extra = {"comment_id": comment_id, "site": submission.site,
-                   "decision": status.value, "rules": [r.rule for r in reasons]}
-    return Decided.of(comment_id, values)
+    return Assessment(status=status, reasons=reasons, shadow=shadow, values=values)
 
 
 def _story_reason(story: ThreadSetting, body: str, language: str) -> Reason | None:
