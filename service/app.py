@@ -68,9 +68,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                                                    "minimum": 1, "maximum": MAX_ID})
     _describe_api(api, runtime)
 
-    from service import audit, bans, browser, comments, events, ops, reports, review, threads
+    from service import (
+        akismet,
+        audit,
+        bans,
+        browser,
+        comments,
+        events,
+        ops,
+        reports,
+        review,
+        threads,
+    )
 
     app.register_blueprint(metrics.blp)
+    app.register_blueprint(akismet.blp)  # Akismet's own API: plain text, not in /openapi.json
 
     api.register_blueprint(comments.blp)
     for blueprint in (browser.blp, review.blp, reports.blp, bans.blp, audit.blp, events.blp,
