@@ -21,6 +21,10 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import AuditEntry, Comment, Status
 
+# A moderator's decisions that reject a comment, whose reason says spam or abuse: the
+# queue's reject, and the removal of a published comment.
+REJECTIONS = ("reject", "remove")
+
 
 def _is_spam(comment: Comment, reason: str) -> bool:
     """The moderator's reason decides; without one, a spam rule or the higher of the scores."""
@@ -41,7 +45,7 @@ def decision_rows(site: str | None = None) -> list[dict[str, Any]]:
     for comment in db.session.execute(stmt.order_by(Comment.id)).scalars():
         reason = db.session.execute(
             select(AuditEntry.detail).where(AuditEntry.comment_id == comment.id,
-                                            AuditEntry.action == "reject")
+                                            AuditEntry.action.in_(REJECTIONS))
             .order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none() or {}
         rejected = comment.status == Status.REJECTED
         spam = rejected and _is_spam(comment, str(reason.get("reason", "")))
