@@ -51,20 +51,14 @@ def find_comment(site: str, incoming: AkismetComment) -> Comment | None:
 def apply_verdict(comment: Comment, key: ApiKey, spam: bool) -> Comment:
     """Decide ``comment`` as the site's moderator said (see the module's table); a 409
     problem when the workflow refuses (claimed by a moderator, escalated to an admin)."""
-    waiting = comment.status == Status.PENDING or (
-        comment.status == Status.PUBLISHED and comment.reported)
-    if spam:
-        if waiting:
-            return workflow.decide(comment, key, "reject", reason=SPAM_REASON)
-        if comment.status == Status.PUBLISHED:
-            return overrides.override(comment, key, "remove", reason=SPAM_REASON)
-        if comment.decided_by is None:
-            return overrides.confirm(comment, key, "reject", reason=SPAM_REASON)
-        return comment
-    if waiting:
-        return workflow.decide(comment, key, "approve", note=HAM_NOTE)
-    if comment.status == Status.REJECTED:
-        return overrides.override(comment, key, "restore", note=HAM_NOTE)
+    reason, note = (SPAM_REASON, None) if spam else (None, HAM_NOTE)
+    decision = "reject" if spam else "approve"
+    if comment.status == Status.PENDING or (comment.status == Status.PUBLISHED
+                                            and comment.reported):
+        return workflow.decide(comment, key, decision, note=note, reason=reason)
+    if comment.status == (Status.PUBLISHED if spam else Status.REJECTED):
+        return overrides.override(comment, key, "remove" if spam else "restore",
+                                  note=note, reason=reason)
     if comment.decided_by is None:
-        return overrides.confirm(comment, key, "approve", note=HAM_NOTE)
+        return overrides.confirm(comment, key, decision, note=note, reason=reason)
     return comment
