@@ -70,6 +70,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _describe_api(api, runtime)
 
     from service import (
+        akismet,
         audit,
         bans,
         browser,
@@ -84,6 +85,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
 
     app.register_blueprint(metrics.blp)
+    app.register_blueprint(akismet.blp)  # Akismet's own API: plain text, not in /openapi.json
 
     api.register_blueprint(comments.blp)
     for blueprint in (browser.blp, review.blp, reports.blp, bans.blp, audit.blp, events.blp,

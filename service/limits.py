@@ -74,9 +74,29 @@ def review_per_key() -> str:
     return current_app.config["RATELIMIT_REVIEW_PER_KEY"]
 
 
+def _akismet_key() -> str:
+    """An Akismet client's bucket: its key comes in the form (``api_key``, or ``key`` in
+    WordPress's verify-key), hashed as if it were a bearer header (see above)."""
+    secret = request.values.get("api_key") or request.values.get("key") or ""
+    return "key:" + hashlib.sha256(f"Bearer {secret}".encode("utf-8", "replace")
+                                   ).hexdigest()[:32]
+
+
+def _akismet_reader_ip() -> str:
+    """An Akismet client's reader: ``user_ip``, else the request's own address."""
+    return "ip:" + ((request.values.get("user_ip") or "")[:45] or request.remote_addr
+                    or "unknown")
+
+
 submit_limits = [
     limiter.limit(submission_per_key, key_func=_key_of_caller, scope="submit-key"),
     limiter.limit(submission_per_ip, key_func=_reader_ip, scope="submit-ip"),
+]
+# The Akismet endpoints (service/akismet.py): the same two settings, counted per endpoint
+# as for the submit endpoints above.
+akismet_limits = [
+    limiter.limit(submission_per_key, key_func=_akismet_key, scope="submit-key"),
+    limiter.limit(submission_per_ip, key_func=_akismet_reader_ip, scope="submit-ip"),
 ]
 review_limit = limiter.shared_limit(review_per_key, scope="review", key_func=_key_of_caller)
 

@@ -1,5 +1,5 @@
 """Any comment, any time: take down a published comment, restore a removed or rejected one,
-re-open a decided one for review.
+re-open a decided one for review, or confirm the policy's decision as a human one.
 
 The queue's decisions (``service.workflow``) act on what waits for review; these act on what
 was decided, by the policy or by a moderator, so that a false rejection can be published
@@ -89,6 +89,45 @@ def override(comment: Comment, key: ApiKey, action: str, note: str | None = None
           detail=detail, now=now)
     close_reports(comment, "removed" if action == "remove" else "kept", now)
     record_event(comment, EVENT[action])
+    db.session.commit()
+    metrics.REVIEW_DECISIONS.labels(action).inc()
+    return comment
+
+
+CONFIRMS = {"approve": Status.PUBLISHED, "reject": Status.REJECTED}
+
+
+def confirm(comment: Comment, key: ApiKey, action: str, note: str | None = None,
+            reason: str | None = None) -> Comment:
+    """Make the policy's decision on ``comment`` a human one: ``approve`` a published comment
+    or ``reject`` a rejected one, as ``key``.  Readers see no change, so no event; the audit
+    entry and ``decided_by`` make it a moderator's decision (``model train
+    --from-decisions`` learns from it).  A site reporting ham or spam through the Akismet
+    endpoints about a comment the policy had already decided that way does this.  409 if
+    the comment is not in that state, waits for review, or another moderator holds it."""
+    wanted = CONFIRMS[action]
+    if comment.status != wanted or comment.reported:
+        raise ApiError(409, f"Comment {comment.id} is {comment.status}"
+                       f"{' and waits for review' if comment.reported else ''}; only a "
+                       f"{wanted} comment that waits for nobody can be confirmed.",
+                       kind="wrong-status", extra={"current_status": comment.status})
+    now = utcnow()
+    previous = previous_decision(comment)
+    result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.status == wanted,
+               Comment.reported.is_(False), claim_is_free(key, now), may_touch(key))
+        .values(decided_at=now, decided_by=key.actor, decided_key_id=key.id,
+                claimed_by=None, claim_key_id=None, claim_expires_at=None)
+        .execution_options(synchronize_session=False)))
+    if result.rowcount != 1:
+        raise _conflict(comment, key, now)
+    db.session.refresh(comment)
+    detail: dict[str, Any] = {"previous": previous, "confirmed": True, "reported": False}
+    if reason:
+        detail["reason"] = reason
+    audit(comment, key, action, note=note, from_status=wanted.value, to_status=wanted.value,
+          detail=detail, now=now)
     db.session.commit()
     metrics.REVIEW_DECISIONS.labels(action).inc()
     return comment

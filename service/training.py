@@ -33,6 +33,10 @@ from service.site_models import PromotionError, SiteModels, is_held_out
 def _note_says_spam(text: str) -> bool:
     return any(word in text.lower() for word in ("spam", "advert", "promotion", "scam"))
 
+# A moderator's decisions that reject a comment, whose reason says spam or abuse: the
+# queue's reject, and the removal of a published comment.
+REJECTIONS = ("reject", "remove")
+
 
 def _is_spam(comment: Comment, reason: str) -> bool:
     """The moderator's reason decides; without one, a spam rule or the higher of the scores."""
@@ -59,7 +63,7 @@ def decision_rows(site: str | None = None, part: str = "all") -> list[dict[str, 
             continue
         reason = db.session.execute(
             select(AuditEntry.detail).where(AuditEntry.comment_id == comment.id,
-                                            AuditEntry.action == "reject")
+                                            AuditEntry.action.in_(REJECTIONS))
             .order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none() or {}
         rejected = comment.status == Status.REJECTED
         spam = rejected and _is_spam(comment, str(reason.get("reason", "")))

@@ -41,6 +41,23 @@ def _key(app: Flask, role: str, site: str | None = "news") -> str:
         return create_key(Role(role), site=site).secret
 
 
+def test_akismet_checks_count_against_the_same_limits(limited_app: Flask) -> None:
+    from tests.service.test_akismet import fields
+
+    client = limited_app.test_client()
+    key = _key(limited_app, "site")
+    codes = [client.post("/1.1/comment-check", data=fields(
+        key, user_ip="192.0.2.9", comment_content=f"Point {i} here.")).status_code
+        for i in range(4)]
+    assert codes == [200, 200, 200, 429]  # 3 per user_ip
+    codes = [client.post("/1.1/comment-check", data=fields(key, user_ip=ip)).status_code
+             for ip in ("192.0.2.10", "192.0.2.11", "192.0.2.12")]
+    assert codes == [200, 200, 429]  # the key's 5 per minute, whichever reader
+    limited = client.post("/1.1/comment-check", data=fields(key, user_ip="192.0.2.13"))
+    assert int(limited.headers["Retry-After"]) > 0
+    assert limited.headers["X-akismet-debug-help"] == "5 per 1 minute"  # the detail
+
+
 def test_submissions_are_limited_per_reader_ip_and_per_key(limited_app: Flask) -> None:
     client = limited_app.test_client()
     key = _key(limited_app, "site")
