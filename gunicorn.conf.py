@@ -31,6 +31,9 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook
     import shutil
     import tempfile
 
+    # Without Redis each worker counts rate limits alone: tell the app how many share them.
+    os.environ["WORKER_COUNT"] = str(server.cfg.workers)
+
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not folder:
         folder = tempfile.mkdtemp(prefix="moderation-metrics-")

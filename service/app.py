@@ -11,12 +11,12 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from service import cli, config, logs, metrics
+from service import cli, config, limits, logs, metrics
 from service.errors import ProblemApi
 from service.extensions import db, migrate
 from service.i18n import say_content_language
 from service.input_guard import refuse_unstorable_input
-from service.limits import limiter, reject_unparseable_json
+from service.limits import reject_unparseable_json
 from service.runtime import Runtime
 from service.schemas import MAX_ID, SubmissionSchema, submission_schema
 
@@ -51,7 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db)
-    limiter.init_app(app)
+    limits.init_app(app)
     app.before_request(reject_unparseable_json)
     app.before_request(refuse_unstorable_input)
     app.after_request(say_content_language)

@@ -83,6 +83,11 @@ def readyz() -> Any:
         checks["model"]["second_stage"] = ("on" if model.second_stage_error is None
                                            else f"off: {model.second_stage_error}")
     ready &= model is not None
+    from service.limits import storage_status
+
+    checks["rate_limits"] = storage_status()
+    if current_app.config.get("RATELIMIT_STORAGE_REQUIRED"):
+        ready &= checks["rate_limits"]["ok"]
     if not ready:
         checks["mode"] = "fail-safe: every comment is held for review"
     return jsonify(status="ready" if ready else "not ready", checks=checks), (
