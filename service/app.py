@@ -61,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         default_site=app.config["DEFAULT_SITE_POLICY"],
         model_path=app.config["MODEL_PATH"],
         reload_seconds=app.config["POLICY_RELOAD_SECONDS"],
+        lazy=bool(app.config.get("LAZY_RUNTIME")),
     )
     runtime.install_signal_handler()
     app.extensions["moderation.runtime"] = runtime

@@ -23,9 +23,14 @@ def _int(name: str, default: int) -> int:
 
 
 def default_model_path() -> Path:
-    from classifier import DEFAULT_MODEL_PATH
+    """Where the shipped model lies, found without importing the classifier (which loads
+    scikit-learn and SciPy: seconds, for a command that may never score anything)."""
+    import importlib.util
 
-    return Path(DEFAULT_MODEL_PATH)
+    spec = importlib.util.find_spec("classifier")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the classifier package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "default_model"
 
 
 def from_environment(instance_path: str) -> dict[str, Any]:

@@ -21,9 +21,12 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from classifier import Model, ModelError, load_model
 from policy_engine import Policy, PolicyError, load_policy
+
+if TYPE_CHECKING:  # the classifier pulls in scikit-learn and SciPy: imported when loading
+    from classifier import Model
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,8 @@ def _model_at(path: Path, signature: tuple) -> Model:
     """The model in ``path`` as of ``signature`` (its files' sizes and times), loaded once
     per process: apps created in one process (the tests, the CLI) share the copy, which no
     one changes, and an artifact replaced on disk has a new signature and is read again."""
+    from classifier import load_model
+
     return load_model(path)
 
 
@@ -69,7 +74,7 @@ class Runtime:
     """Loads and reloads site policies from a directory, and holds the classifier model."""
 
     def __init__(self, policy_dir: str, default_site: str, model_path: str,
-                 reload_seconds: float) -> None:
+                 reload_seconds: float, lazy: bool = False) -> None:
         self.policy_dir = Path(policy_dir)
         self.default_site = default_site
         self.model_path = Path(model_path)
@@ -79,23 +84,41 @@ class Runtime:
         self._names: dict[str, tuple[float, str]] = {}  # site -> (checked at, policy name)
         self._lock = threading.Lock()
         self._force = threading.Event()
-        self.model: Model | None = None
-        self.model_error: str | None = None
-        self.load_model()
+        self._model: Model | None = None
+        self._model_error: str | None = None
+        self._model_loaded = False
+        if not lazy:  # a server loads it at start; a command line only when a command asks
+            self.load_model()
 
     # -- model -------------------------------------------------------------------------------
+    @property
+    def model(self) -> Model | None:
+        """The classifier, loaded on first use if the runtime was made ``lazy``."""
+        if not self._model_loaded:
+            self.load_model()
+        return self._model
+
+    @property
+    def model_error(self) -> str | None:
+        if not self._model_loaded:
+            self.load_model()
+        return self._model_error
+
     def load_model(self) -> None:
+        from classifier import ModelError
+
+        self._model_loaded = True
         try:
             path = self.model_path.resolve()
-            self.model = _model_at(path, _artifact_signature(path))
-            self.model_error = None
-            log.info("model loaded", extra={"model_version": self.model.version})
-            if self.model.second_stage_error is not None:
+            self._model = _model_at(path, _artifact_signature(path))
+            self._model_error = None
+            log.info("model loaded", extra={"model_version": self._model.version})
+            if self._model.second_stage_error is not None:
                 log.warning("the model's second stage is off; scoring with the fast model "
-                            "alone: %s", self.model.second_stage_error)
+                            "alone: %s", self._model.second_stage_error)
         except (ModelError, OSError) as exc:
-            self.model = None
-            self.model_error = str(exc)
+            self._model = None
+            self._model_error = str(exc)
             log.error("model unavailable; holding every comment for review: %s", exc)
 
     # -- policies ----------------------------------------------------------------------------
