@@ -112,7 +112,7 @@ class Runtime:
             path = self.model_path.resolve()
             self._model = _model_at(path, _artifact_signature(path))
             self._model_error = None
-            log.info("model loaded", extra={"model_version": self._model.version})
+            log.debug("model loaded", extra={"model_version": self._model.version})
             if self._model.second_stage_error is not None:
                 log.warning("the model's second stage is off; scoring with the fast model "
                             "alone: %s", self._model.second_stage_error)
@@ -192,10 +192,13 @@ class Runtime:
         # Sign with the files the new policy actually read, so list edits are noticed too.
         self._policies[name] = _Loaded(policy, _signature(
             sorted({self.policy_dir / f"{name}.yaml", *map(Path, policy.sources)})))
+        if previous is None or previous.policy is None:  # at start: /readyz says which
+            log.debug("policy loaded", extra={"policy": name, "policy_version": policy.version})
+        elif previous.policy.version != policy.version:  # a live edit: worth a line
+            log.info("policy loaded", extra={"policy": name, "policy_version": policy.version})
         if previous is None or previous.policy is None or (
             previous.policy.version != policy.version
         ):
-            log.info("policy loaded", extra={"policy": name, "policy_version": policy.version})
             for warning in policy.warnings:
                 log.warning("policy %s: %s", name, warning)
 
