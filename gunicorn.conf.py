@@ -31,6 +31,9 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn hook
     import shutil
     import tempfile
 
+    # Without Redis each worker counts rate limits alone: tell the app how many share them.
+    os.environ["WORKER_COUNT"] = str(server.cfg.workers)
+
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not folder:
         folder = tempfile.mkdtemp(prefix="moderation-metrics-")
@@ -49,6 +52,24 @@ def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn hook
     import gc
 
     gc.freeze()
+    if worker.age == 1:  # the first worker to start, once per server: the app is loaded
+        _say_ready(worker)
+
+
+def _say_ready(worker):  # noqa: ANN001, ANN202
+    """The one line a start prints (gunicorn's own INFO lines are off): where the service
+    listens, and whether it is ready (a policy and a model loaded; /readyz says more)."""
+    import sys
+
+    app = worker.wsgi
+    runtime = getattr(app, "extensions", {}).get("moderation.runtime")
+    ready = (runtime is not None and runtime.model is not None
+             and runtime.policy_for(runtime.default_site) is not None)
+    where = ", ".join(b if b.startswith(("unix:", "fd:")) else f"http://{b}"
+                      for b in worker.cfg.bind)
+    state = "ready" if ready else "NOT ready: see /readyz"
+    print(f"moderation: listening on {where} with {worker.cfg.workers} workers, {state}",
+          file=sys.stderr, flush=True)
 
 
 def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn hook

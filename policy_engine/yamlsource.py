@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .model import Problem
+from .yamlerrors import explain
 
 __all__ = ["LineDict", "LineList", "Reporter", "did_you_mean", "read_yaml"]
 
@@ -123,13 +124,8 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> tuple[Any, b
         loader.duplicates = []
         doc = loader.get_single_data()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        if mark is not None:
-            line = mark.line + 1
-        else:  # a reader error (a character YAML does not allow) knows only its position
-            line = text.count("\n", 0, getattr(exc, "position", 0) or 0) + 1
-        reason = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
-        problems.append(Problem(display, line, f"not valid YAML: {reason}"))
+        line, message = explain(exc, text)
+        problems.append(Problem(display, line, message))
         return None
     finally:
         if loader is not None:

@@ -11,11 +11,12 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from service import cli, config, logs, metrics
+from service import cli, config, limits, logs, metrics
 from service.errors import ProblemApi
 from service.extensions import db, migrate
 from service.i18n import say_content_language
-from service.limits import limiter, reject_unparseable_json
+from service.input_guard import refuse_unstorable_input
+from service.limits import reject_unparseable_json
 from service.runtime import Runtime
 from service.schemas import MAX_ID, SubmissionSchema, submission_schema
 
@@ -50,8 +51,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db)
-    limiter.init_app(app)
+    limits.init_app(app)
     app.before_request(reject_unparseable_json)
+    app.before_request(refuse_unstorable_input)
     app.after_request(say_content_language)
     app.url_map.converters["id"] = IdConverter
     runtime = Runtime(
@@ -60,6 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         model_path=app.config["MODEL_PATH"],
         reload_seconds=app.config["POLICY_RELOAD_SECONDS"],
         site_models_dir=app.config.get("SITE_MODELS_DIR"),
+        lazy=bool(app.config.get("LAZY_RUNTIME")),
     )
     runtime.install_signal_handler()
     app.extensions["moderation.runtime"] = runtime

@@ -17,6 +17,7 @@ from service.models import AuditEntry, Comment, utcnow
 from service.pagination import newest_first
 from service.queue import queue_condition
 from service.review_schemas import AuditArgsSchema, AuditPageSchema, StatsArgsSchema
+from service.schemas import CURSOR_NOT_OURS
 
 blp = Blueprint("audit", __name__, url_prefix="/v1/review", description="Audit and figures")
 DECISIONS = ("approve", "reject", "escalate")
@@ -25,6 +26,7 @@ DECISIONS = ("approve", "reject", "escalate")
 @review_endpoint(blp, "/audit", "GET")
 @blp.arguments(AuditArgsSchema, location="query")
 @blp.response(200, AuditPageSchema)
+@blp.alt_response(400, description=CURSOR_NOT_OURS)
 def audit_log(args: dict[str, Any]) -> dict[str, Any]:
     """Every action, newest first: filter by comment, by moderator (`actor`), by day, by action."""
     key = current_key()

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from policy_engine import Action, MemoryFacts, PolicyError, Submission, load_policy
 from policy_engine.backtest import BacktestItem, backtest
@@ -105,7 +105,28 @@ def backtest_command(path: Path, site: str, since: str, limit: int, data_file: P
         report = backtest(csv_items(data_file, site), draft, current=live)
         click.echo(f"draft {draft.version[:19]} against the live policy on {data_file}")
     else:
-        report = backtest(stored_items(site, parse_duration(since), limit), draft)
+        window = parse_duration(since)
+        report = backtest(stored_items(site, window, limit), draft)
         click.echo(f"draft {name}.yaml ({draft.version[:19]}) against stored decisions on site "
                    f"{site!r}, last {since}")
     click.echo(report.format_text(max_flips=show))
+    if data_file is None:
+        _name_other_sites(site, window, since)
+
+
+def _name_other_sites(site: str, window: timedelta, since: str) -> None:
+    """When the chosen site has no comments in the window, say which sites have: the
+    default ``--site default`` is rarely the name a site's key was made with."""
+    counts = dict(db.session.execute(
+        select(Comment.site, func.count()).where(Comment.created_at >= utcnow() - window)
+        .group_by(Comment.site).order_by(func.count().desc(), Comment.site)).all())
+    if counts.get(site):
+        return
+    if not counts:
+        click.echo(f"No site has stored comments in the last {since}.")
+        return
+    named = ", ".join(f"{name} ({n} comment{'s' if n != 1 else ''})"
+                      for name, n in counts.items())
+    first = next(iter(counts))
+    click.echo(f"Site {site!r} has no comments in the last {since}; these sites have: {named}. "
+               f"Choose one with --site, e.g. --site {first}.")

@@ -16,12 +16,20 @@ from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import and_, or_, select
 
+from service.api_links import NEW_BAN
 from service.auth import current_key, review_endpoint
 from service.errors import ApiError
 from service.extensions import db
 from service.models import ApiKey, Ban, Comment, Role, utcnow
 from service.pagination import newest_first
-from service.review_schemas import BanArgsSchema, BanListArgsSchema, BanPageSchema, BanSchema
+from service.review_schemas import (
+    BanArgsSchema,
+    BanListArgsSchema,
+    BanPageSchema,
+    BanSchema,
+    SiteBanArgsSchema,
+)
+from service.schemas import CURSOR_NOT_OURS
 
 KINDS = ("email", "domain", "ip", "author")
 
@@ -145,6 +153,7 @@ blp = Blueprint("bans", __name__, url_prefix="/v1/review", description="Bans")
 @review_endpoint(blp, "/comments/<id:comment_id>/ban", "POST")
 @blp.arguments(BanArgsSchema)
 @blp.response(201, BanSchema)
+@blp.doc(**NEW_BAN)
 def ban_from_item(args: dict[str, Any], comment_id: int) -> Ban:
     """Ban the author of a comment by email, email domain or IP (`value` defaults to theirs)."""
     from service.review import load
@@ -154,20 +163,18 @@ def ban_from_item(args: dict[str, Any], comment_id: int) -> Ban:
 
 
 @review_endpoint(blp, "/bans", "POST")
-@blp.arguments(BanArgsSchema)
+@blp.arguments(SiteBanArgsSchema)
 @blp.response(201, BanSchema)
+@blp.doc(**NEW_BAN)
 def ban(args: dict[str, Any]) -> Ban:
     """Ban an email, email domain or IP (or CIDR range) on a site."""
     from service.workflow import audit
 
     key = current_key()
-    site = args.get("site") or (key.sites[0] if len(key.sites) == 1 else None)
-    if not site or not key.may_see(site):
+    site = args["site"]
+    if not key.may_see(site):
         raise ApiError(422, "Say which site the ban is for.", kind="validation-error",
-                       errors={"site": ["A site is required (one of the key's own)."]})
-    if not args.get("value"):
-        raise ApiError(422, "Say what to ban.", kind="validation-error",
-                       errors={"value": ["This field is required."]})
+                       errors={"site": ["Not a site this key may review."]})
     created = create(key, site, args["kind"], args["value"], args["reason"], args.get("days"))
     audit(None, key, "ban", note=args["reason"],
           detail={"ban_id": created.id, "kind": created.kind, "value": created.value,
@@ -179,6 +186,7 @@ def ban(args: dict[str, Any]) -> Ban:
 @review_endpoint(blp, "/bans", "GET")
 @blp.arguments(BanListArgsSchema, location="query")
 @blp.response(200, BanPageSchema)
+@blp.alt_response(400, description=CURSOR_NOT_OURS)
 def list_bans(args: dict[str, Any]) -> dict[str, Any]:
     """Bans, newest first; active ones only unless `include_inactive`."""
     key = current_key()

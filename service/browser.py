@@ -15,6 +15,7 @@ import secrets
 from flask import Response, g, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from policy_engine import Action, Reason
 from service.comments import SUBMISSION_BODY, load_submission, request_data, runtime
@@ -91,6 +92,22 @@ def submit(public_id: str) -> Decided:
 
 @blp.after_request
 def _cors_on_every_answer(response: Response) -> Response:
-    """Validation errors too must reach the page's script, so it can show them."""
+    """Validation errors too must reach the page's script, so it can show them: also those
+    answered before the view ran (``service.input_guard``), for an allowed origin."""
     origin = g.get("cors_origin")
+    if origin is None and response.status_code >= 400:
+        origin = _allowed_origin_or_none((request.view_args or {}).get("public_id"))
     return _cors(response, origin) if origin else response
+
+
+def _allowed_origin_or_none(public_id: str | None) -> str | None:
+    if not public_id or "\x00" in public_id:
+        return None
+    try:
+        site = db.session.execute(select(BrowserSite).where(BrowserSite.public_id == public_id)
+                                  ).scalar_one_or_none()
+    except SQLAlchemyError:  # the answer is already an error: it goes out without CORS
+        db.session.rollback()
+        return None
+    origin = request.headers.get("Origin", "")
+    return origin if site is not None and origin in site.origins else None

@@ -6,14 +6,29 @@ Flask-Migrate), ``moderation run`` and ``moderation routes`` work too.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
 import click
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from service import create_app
 from service.models import Role
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
+def create_cli_app() -> Flask:
+    """The app as a command sees it: the model loads only if a command scores something,
+    and the log is quiet (warnings and errors) unless ``LOG_LEVEL`` says otherwise, so that
+    ``--help`` and ``keys create`` answer at once and print only what they are for."""
+    overrides: dict[str, Any] = {"LAZY_RUNTIME": True}
+    if not os.environ.get("LOG_LEVEL"):
+        overrides["LOG_LEVEL"] = "WARNING"
+    return create_app(overrides)
+
+
+@click.group(cls=FlaskGroup, create_app=create_cli_app, add_version_option=False,
              load_dotenv=False, set_debug_flag=False)
 def main() -> None:
     """Comment moderation service."""
@@ -112,22 +127,55 @@ def browser_site_command(site: str, origins: tuple[str, ...], honeypot: str) -> 
                f"/v1/public/{row.public_id}/comments", err=True)
 
 
-def register(app) -> None:  # noqa: ANN001 - flask.Flask
-    """Add the service's command groups to ``app.cli`` (Flask-Migrate adds ``db`` itself)."""
-    from classifier.cli import model
+class LazyGroup(click.Group):
+    """A command group whose module is imported only when one of its commands (or its own
+    ``--help``) is asked for: the classifier's commands pull in scikit-learn and SciPy,
+    seconds that ``moderation --help`` or ``keys create`` should not wait for."""
+
+    def __init__(self, name: str, load: Callable[[], click.Group], help: str) -> None:
+        super().__init__(name, help=help)
+        self._load = load
+        self._group: click.Group | None = None
+
+    @property  # type: ignore[override]
+    def commands(self) -> MutableMapping[str, click.Command]:  # click.Group reads them here
+        if self._group is None:
+            self._group = self._load()
+        return self._group.commands
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, click.Command]) -> None:
+        """click.Group.__init__ sets an empty dict: the loaded group's are the ones used."""
+
+
+def _policy_group() -> click.Group:
     from policy_engine.cli import policy
     from service.backtest import backtest_command
-    from service.moderate.notifier import notify
+
+    return _extended(policy, backtest=backtest_command)
+
+
+def _model_group() -> click.Group:
+    from classifier.cli import model
     from service.training import promote_command, rollback_command, with_decisions
+
+    return _extended(model, train=with_decisions(model.commands["train"]),
+                     promote=promote_command, rollback=rollback_command)
+
+
+def register(app) -> None:  # noqa: ANN001 - flask.Flask
+    """Add the service's command groups to ``app.cli`` (Flask-Migrate adds ``db`` itself)."""
+    from service.moderate.notifier import notify
     from service.webhook_worker import webhooks
 
     app.cli.add_command(keys)
     app.cli.add_command(sites)
     app.cli.add_command(webhooks)
     app.cli.add_command(notify)
-    app.cli.add_command(_extended(policy, backtest=backtest_command))
-    app.cli.add_command(_extended(model, train=with_decisions(model.commands["train"]),
-                                  promote=promote_command, rollback=rollback_command))
+    app.cli.add_command(LazyGroup("policy", _policy_group,
+                                  "Check, test and backtest Comment Policy files."))
+    app.cli.add_command(LazyGroup("model", _model_group,
+                                  "Train, evaluate and run the abuse and spam classifier."))
 
 
 def _extended(group: click.Group, **commands: click.Command) -> click.Group:

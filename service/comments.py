@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from policy_engine import Submission
+from service.api_links import NEW_COMMENT
 from service.auth import current_key, require
 from service.errors import ApiError, flatten_messages
 from service.extensions import db
@@ -22,6 +23,7 @@ from service.moderation import Decided, decide
 from service.pagination import decode, encode
 from service.reader_reasons import reader_reasons
 from service.schemas import (
+    CURSOR_NOT_OURS,
     CommentStatusSchema,
     DecisionSchema,
     PageArgsSchema,
@@ -124,6 +126,7 @@ def load_submission(site: str, data: dict[str, Any] | None = None,
                    "first answer again (with `Idempotent-Replayed: true`) and store nothing; "
                    "the same key with another body is a 422."}])
 @blp.response(201, DecisionSchema, description="Stored and decided: see `status`.")
+@blp.doc(**NEW_COMMENT)
 @blp.alt_response(422, description="Missing or invalid fields, listed per field in `errors`.")
 @blp.alt_response(415, description="Not JSON or form data.")
 def submit_comment() -> Decided | tuple[Decided, int, dict[str, str]]:
@@ -184,6 +187,7 @@ def get_comment(comment_id: int) -> dict[str, Any]:
 @blp.doc(security=[{"siteKey": []}])
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, ThreadPageSchema)
+@blp.alt_response(400, description=CURSOR_NOT_OURS)
 def list_thread(args: dict[str, Any], thread: str) -> dict[str, Any]:
     """A thread's published comments, oldest first, a page at a time."""
     limit = args["limit"]

@@ -23,9 +23,14 @@ def _int(name: str, default: int) -> int:
 
 
 def default_model_path() -> Path:
-    from classifier import DEFAULT_MODEL_PATH
+    """Where the shipped model lies, found without importing the classifier (which loads
+    scikit-learn and SciPy: seconds, for a command that may never score anything)."""
+    import importlib.util
 
-    return Path(DEFAULT_MODEL_PATH)
+    spec = importlib.util.find_spec("classifier")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the classifier package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "default_model"
 
 
 def from_environment(instance_path: str) -> dict[str, Any]:
@@ -50,6 +55,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_REVIEW_PER_KEY": os.environ.get("RATELIMIT_REVIEW_PER_KEY")
         or "600 per minute",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # /readyz answers 503 while Redis is unreachable (default: ready, limits in memory)
+        "RATELIMIT_STORAGE_REQUIRED": os.environ.get("RATELIMIT_STORAGE_REQUIRED", "0")
+        not in ("0", "false", ""),
+        # How many processes serve the app (gunicorn.conf.py sets it): without Redis each
+        # gets its share of every limit.
+        "WORKER_COUNT": _int("WORKER_COUNT", 1),
         "CLAIM_MINUTES": _int("CLAIM_MINUTES", 15),
         "UNDO_MINUTES": _int("UNDO_MINUTES", 10),
         "BAN_MAX_DAYS_MODERATOR": _int("BAN_MAX_DAYS_MODERATOR", 30),

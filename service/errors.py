@@ -16,7 +16,7 @@ import marshmallow as ma
 from flask import Response, json
 from flask_smorest import Api
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from service.i18n import N_, gettext
 
@@ -175,6 +175,8 @@ class ProblemApi(Api):
         headers = dict(data.get("headers") or {})
         if code == 401:
             headers.setdefault("WWW-Authenticate", 'Bearer realm="moderation"')
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers.setdefault("Allow", ", ".join(error.valid_methods))  # RFC 9110: required
         return problem(
             code,
             data.get("message") or error.description or error.name,

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from service.models import Status, utcnow
-from service.schemas import REQUIRED_MESSAGE, ReasonSchema
+from service.schemas import REQUIRED_MESSAGE, ReasonSchema, cursor_field
 from service.webhooks import State
 
 
@@ -24,8 +24,7 @@ class _PageArgs(_Base):
 # -- the events feed -------------------------------------------------------------------------
 
 class EventsArgsSchema(_PageArgs):
-    after = ma.fields.String(validate=validate.Length(max=200), metadata={
-        "description": "`next_cursor` of the previous page; absent: from the first event"})
+    after = cursor_field("`next_cursor` of the previous page; absent: from the first event")
 
 
 class EventCommentSchema(_Base):
@@ -123,7 +122,7 @@ class WebhookListSchema(_Base):
 class DeliveryArgsSchema(_PageArgs):
     state = ma.fields.String(load_default=State.DEAD.value,
                              validate=validate.OneOf([s.value for s in State]))
-    cursor = ma.fields.String(validate=validate.Length(max=200))
+    cursor = cursor_field()
 
 
 class DeliverySchema(_Base):

@@ -13,6 +13,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy import CursorResult, func, select, update
 
+from service.api_links import NEW_WEBHOOK
 from service.auth import current_key, require
 from service.errors import ApiError
 from service.event_schemas import (
@@ -30,7 +31,7 @@ from service.event_schemas import (
 from service.extensions import db
 from service.models import AuditEntry, Delivery, Event, Role, WebhookEndpoint, utcnow
 from service.pagination import decode, encode
-from service.schemas import MAX_ID
+from service.schemas import CURSOR_NOT_OURS, MAX_ID
 from service.webhooks import Settings, State, UnsafeURL, check_url
 
 blp = Blueprint("events", __name__, url_prefix="/v1",
@@ -212,6 +213,7 @@ def retry_dead(delivery_id: int) -> dict[str, Any]:
 @blp.doc(security=SITE)
 @blp.arguments(EventsArgsSchema, location="query")
 @blp.response(200, EventPageSchema)
+@blp.alt_response(400, description=CURSOR_NOT_OURS)
 def list_events(args: dict[str, Any]) -> dict[str, Any]:
     """The site's events, oldest first: poll with `after=<next_cursor>` instead of webhooks."""
     after = cursor_id(args["after"]) if args.get("after") else None
@@ -226,6 +228,7 @@ def list_events(args: dict[str, Any]) -> dict[str, Any]:
 @blp.doc(security=SITE)
 @blp.arguments(WebhookArgsSchema)
 @blp.response(201, NewWebhookSchema, description="Registered; `secret` is shown only now.")
+@blp.doc(**NEW_WEBHOOK)
 @blp.alt_response(409, description="The site has the most endpoints allowed.")
 def create_webhook(args: dict[str, Any]) -> dict[str, Any]:
     """Register a URL to receive the site's events, signed with a secret."""
@@ -288,6 +291,7 @@ def rotate_webhook_secret(args: dict[str, Any], endpoint_id: int) -> dict[str, A
 @blp.doc(security=ADMIN)
 @blp.arguments(DeliveryArgsSchema, location="query")
 @blp.response(200, DeliveryPageSchema)
+@blp.alt_response(400, description=CURSOR_NOT_OURS)
 def list_deliveries(args: dict[str, Any]) -> dict[str, Any]:
     """Deliveries in a state (default `dead`: the dead letters), oldest first, with last error."""
     limit = args["limit"]

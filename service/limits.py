@@ -2,20 +2,47 @@
 
 Limits are per site key and per reader IP on ``POST /v1/comments``, and per moderator key
 on the review endpoints.  With ``REDIS_URL`` the counters are shared by every worker and
-machine; without it each worker counts in its own memory.  A client over a limit gets
-``429`` with ``Retry-After`` and a problem body.
+machine.  Without it each worker counts in its own memory (limits has no storage that
+gunicorn's processes could share), so each worker gets its share of every limit: with two
+workers, ``1200 per minute`` is ``600 per minute`` in each, and the two together let
+through at most the setting.  A client over a limit gets ``429`` with ``Retry-After`` and a
+problem body.
+
+If Redis stops answering, each worker falls back to counting in its own memory (with the
+full setting: the share is not recomputed), logs a warning, sets the metric
+``moderation_rate_limit_fallback`` and says so on ``/readyz``; it goes back to Redis when
+Redis answers again.  A submission is never refused because the limiter's storage failed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+from typing import Any
 
-from flask import current_app, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
+from limits import parse_many
 from limits.storage import MemoryStorage
+from prometheus_client import Counter, Gauge
 
 from service.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+# The settings that name a limit; each worker's share of them is taken without Redis.
+LIMIT_SETTINGS = ("RATELIMIT_SUBMIT_PER_KEY", "RATELIMIT_SUBMIT_PER_IP",
+                  "RATELIMIT_REVIEW_PER_KEY", "RATELIMIT_SIGNIN_PER_IP")
+IN_MEMORY = ("memory://", "local-memory://")
+# A dead Redis must cost a request little: fail fast, then the fallback counts in memory.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+
+FALLBACK = Gauge("moderation_rate_limit_fallback",
+                 "1 while a worker counts rate limits in its own memory because the shared "
+                 "storage (Redis) is unreachable", multiprocess_mode="max")
+FALLBACKS = Counter("moderation_rate_limit_fallbacks_total",
+                    "Times a worker fell back to in-memory rate limits")
 
 
 class LocalMemoryStorage(MemoryStorage):
@@ -42,6 +69,86 @@ class LocalMemoryStorage(MemoryStorage):
 
 limiter = Limiter(key_func=lambda: request.remote_addr or "unknown",
                   headers_enabled=True, strategy="moving-window")
+
+
+def share(limit: str, workers: int) -> str:
+    """Each of ``workers`` processes' share of ``limit`` (``"1200 per minute"`` for two is
+    ``"600 per 1 minute"``), at least one request per window."""
+    return ";".join(f"{max(1, item.amount // workers)} per {item.multiples} "
+                    f"{item.GRANULARITY.name}" for item in parse_many(limit))
+
+
+def storage_is_shared(config: Any) -> bool:
+    return not str(config["RATELIMIT_STORAGE_URI"]).startswith(IN_MEMORY)
+
+
+def init_app(app: Flask) -> None:
+    """Bind the limiter: without a shared storage each worker gets its share of the limits;
+    with Redis, fall back to memory when it is down."""
+    config = app.config
+    workers = max(1, int(config.get("WORKER_COUNT") or 1))
+    if not storage_is_shared(config) and workers > 1:
+        for name in LIMIT_SETTINGS:
+            config[name] = share(str(config[name]), workers)
+    if storage_is_shared(config):
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        if str(config["RATELIMIT_STORAGE_URI"]).startswith(("redis://", "rediss://")):
+            config.setdefault("RATELIMIT_STORAGE_OPTIONS", dict(REDIS_TIMEOUTS))
+    # Whatever the storage does, a request is answered: an error is logged, not a 500.
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    # One limiter object serves every app a process creates (the tests, the CLI): start
+    # each from the storage state its own settings give, not the last app's.
+    limiter._storage_dead = False
+    limiter._storage_options = {}
+    limiter._in_memory_fallback_enabled = bool(
+        config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"))
+    limiter.init_app(app)
+    app.after_request(_note_fallback)
+
+
+_fell_back = False  # this worker's last known state, so the gauge is written on changes only
+
+
+def in_fallback() -> bool:
+    """Whether this worker counts in memory because the shared storage is unreachable.
+    (flask-limiter keeps this in a private attribute; its version is pinned below 5.)"""
+    return bool(getattr(limiter, "_storage_dead", False))
+
+
+def _note_fallback(response: Response) -> Response:
+    global _fell_back
+    dead = in_fallback()
+    if dead != _fell_back:
+        _fell_back = dead
+        FALLBACK.set(1 if dead else 0)
+        if dead:
+            FALLBACKS.inc()
+            log.warning("rate limit storage unreachable: each worker now counts rate limits "
+                        "in its own memory until it answers again")
+        else:
+            log.warning("rate limit storage answers again: limits are shared")
+    return response
+
+
+def storage_status() -> dict[str, Any]:
+    """What ``/readyz`` says of the rate limits' storage (pings it when it is shared)."""
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True):
+        return {"ok": True, "storage": "off"}
+    if not storage_is_shared(config):
+        workers = max(1, int(config.get("WORKER_COUNT") or 1))
+        return {"ok": True, "storage": "memory",
+                "mode": f"each of {workers} worker(s) counts its share of every limit"}
+    kind = str(config["RATELIMIT_STORAGE_URI"]).split(":", 1)[0]
+    try:
+        reachable = bool(limiter.storage.check())
+    except Exception:  # noqa: BLE001 - any failure of the storage means unreachable
+        reachable = False
+    if reachable and not in_fallback():
+        return {"ok": True, "storage": kind}
+    return {"ok": False, "storage": kind,
+            "mode": "fallback: each worker counts in its own memory"
+                    + ("" if not reachable else " until its next check of the storage")}
 
 
 def _key_of_caller() -> str:

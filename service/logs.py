@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from typing import Any
 
@@ -29,8 +30,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+# Loggers whose INFO lines say nothing to an operator: alembic lists its 7 plugins each time
+# it is imported (in every worker, at every start).
+QUIET = {"alembic.runtime.plugins": "WARNING"}
+
+
 def configure(level: str = "INFO") -> None:
     """Send every logger's records to stderr as JSON (idempotent)."""
+    for name, quiet_level in QUIET.items():
+        logging.getLogger(name).setLevel(quiet_level)
     root = logging.getLogger()
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         root.setLevel(level.upper())
@@ -71,7 +79,11 @@ GUNICORN_LOGCONFIG: dict[str, Any] = {
                             "stream": "ext://sys.stderr"}},
     "root": {"level": "INFO", "handlers": ["stderr"]},
     "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        # gunicorn's INFO lines (starting, listening, booting each worker, signals) are what
+        # gunicorn.conf.py says in one plain line at start; its warnings and errors remain.
+        "gunicorn.error": {"level": os.environ.get("GUNICORN_LOG_LEVEL", "WARNING").upper(),
+                           "handlers": ["stderr"], "propagate": False},
+        **{name: {"level": level} for name, level in QUIET.items()},
         "gunicorn.access": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
     },
 }

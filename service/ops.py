@@ -86,6 +86,11 @@ def readyz() -> Any:
     if site_problems:  # those sites are scored by the shipped model meanwhile
         checks["model"]["site_models"] = site_problems
     ready &= model is not None
+    from service.limits import storage_status
+
+    checks["rate_limits"] = storage_status()
+    if current_app.config.get("RATELIMIT_STORAGE_REQUIRED"):
+        ready &= checks["rate_limits"]["ok"]
     if not ready:
         checks["mode"] = "fail-safe: every comment is held for review"
     return jsonify(status="ready" if ready else "not ready", checks=checks), (

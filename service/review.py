@@ -8,6 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from service import overrides, qa, queue, workflow
+from service.api_links import DECIDED_COMMENT
 from service.auth import current_key, review_endpoint
 from service.errors import ApiError
 from service.extensions import db
@@ -23,6 +24,7 @@ from service.review_schemas import (
     QueuePageSchema,
     ReviewItemSchema,
 )
+from service.schemas import CURSOR_NOT_OURS
 
 blp = Blueprint("review", __name__, url_prefix="/v1/review",
                 description="The moderators' review queue")
@@ -55,6 +57,7 @@ def load(comment_id: int) -> Comment:
 @review_endpoint(blp, "/queue", "GET")
 @blp.arguments(QueueArgsSchema, location="query")
 @blp.response(200, QueuePageSchema)
+@blp.alt_response(400, description=CURSOR_NOT_OURS)
 def list_queue(args: dict[str, Any]) -> dict[str, Any]:
     """A queue (`pending`, `reported`, `escalated`, `approved`, `rejected`, `published`,
     `qa`: published comments drawn for the QA sample, waiting for a grade).
@@ -105,6 +108,7 @@ def claim_next(args: dict[str, Any]) -> dict[str, Any]:
 @review_endpoint(blp, "/comments/<id:comment_id>/decision", "POST")
 @blp.arguments(DecisionArgsSchema)
 @blp.response(200, ReviewItemSchema)
+@blp.doc(**DECIDED_COMMENT)
 @blp.alt_response(409, description="Decided already, or claimed by someone else: the body "
                   "says by whom and when.")
 def decide(args: dict[str, Any], comment_id: int) -> ItemView:

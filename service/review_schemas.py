@@ -232,7 +232,19 @@ class BanArgsSchema(_Base):
                               error_messages={"required": REQUIRED_MESSAGE})
     days = ma.fields.Integer(validate=validate.Range(min=1, max=36500), allow_none=True,
                              metadata={"description": "Omit or null for a permanent ban"})
-    site = ma.fields.String(validate=validate.Length(max=100))
+    site = ma.fields.String(validate=validate.Length(max=100),
+                            metadata={"description": "Default: the comment's site"})
+
+
+class SiteBanArgsSchema(BanArgsSchema):
+    """A ban made directly, not from a comment: it names its site and what it bans."""
+
+    value = ma.fields.String(required=True, validate=validate.Length(min=1, max=320),
+                             error_messages={"required": REQUIRED_MESSAGE})
+    site = ma.fields.String(required=True, validate=validate.Length(min=1, max=100),
+                            error_messages={"required": REQUIRED_MESSAGE},
+                            metadata={"description": "The site banned from (one the key may "
+                                                     "review)"})
 
 
 class BanSchema(_Base):

@@ -21,9 +21,12 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from classifier import Model, ModelError, load_model
 from policy_engine import Policy, PolicyError, load_policy
+
+if TYPE_CHECKING:  # the classifier pulls in scikit-learn and SciPy: imported when loading
+    from classifier import Model
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,8 @@ def _model_at(path: Path, signature: tuple) -> Model:
     """The model in ``path`` as of ``signature`` (its files' sizes and times), loaded once
     per process: apps created in one process (the tests, the CLI) share the copy, which no
     one changes, and an artifact replaced on disk has a new signature and is read again."""
+    from classifier import load_model
+
     return load_model(path)
 
 
@@ -77,7 +82,8 @@ class Runtime:
     """Loads and reloads site policies from a directory, and holds the classifier model."""
 
     def __init__(self, policy_dir: str, default_site: str, model_path: str,
-                 reload_seconds: float, site_models_dir: str | None = None) -> None:
+                 reload_seconds: float, site_models_dir: str | None = None,
+                 lazy: bool = False) -> None:
         self.policy_dir = Path(policy_dir)
         self.default_site = default_site
         self.model_path = Path(model_path)
@@ -87,25 +93,43 @@ class Runtime:
         self._names: dict[str, tuple[float, str]] = {}  # site -> (checked at, policy name)
         self._lock = threading.Lock()
         self._force = threading.Event()
-        self.model: Model | None = None
-        self.model_error: str | None = None
         self.site_models_dir = Path(site_models_dir) if site_models_dir else None
         self._site_models: dict[str, _SiteModel] = {}
-        self.load_model()
+        self._model: Model | None = None
+        self._model_error: str | None = None
+        self._model_loaded = False
+        if not lazy:  # a server loads it at start; a command line only when a command asks
+            self.load_model()
 
     # -- model -------------------------------------------------------------------------------
+    @property
+    def model(self) -> Model | None:
+        """The classifier, loaded on first use if the runtime was made ``lazy``."""
+        if not self._model_loaded:
+            self.load_model()
+        return self._model
+
+    @property
+    def model_error(self) -> str | None:
+        if not self._model_loaded:
+            self.load_model()
+        return self._model_error
+
     def load_model(self) -> None:
+        from classifier import ModelError
+
+        self._model_loaded = True
         try:
             path = self.model_path.resolve()
-            self.model = _model_at(path, _artifact_signature(path))
-            self.model_error = None
-            log.info("model loaded", extra={"model_version": self.model.version})
-            if self.model.second_stage_error is not None:
+            self._model = _model_at(path, _artifact_signature(path))
+            self._model_error = None
+            log.debug("model loaded", extra={"model_version": self._model.version})
+            if self._model.second_stage_error is not None:
                 log.warning("the model's second stage is off; scoring with the fast model "
-                            "alone: %s", self.model.second_stage_error)
+                            "alone: %s", self._model.second_stage_error)
         except (ModelError, OSError) as exc:
-            self.model = None
-            self.model_error = str(exc)
+            self._model = None
+            self._model_error = str(exc)
             log.error("model unavailable; holding every comment for review: %s", exc)
 
     def model_for(self, site: str) -> Model | None:
@@ -124,6 +148,7 @@ class Runtime:
 
     def _refresh_site_model(self, site: str, now: float,
                             known: _SiteModel | None) -> _SiteModel:
+        from classifier import ModelError, load_model
         from service.site_models import PromotionError, SiteModels
 
         assert self.site_models_dir is not None
@@ -228,10 +253,13 @@ class Runtime:
         # Sign with the files the new policy actually read, so list edits are noticed too.
         self._policies[name] = _Loaded(policy, _signature(
             sorted({self.policy_dir / f"{name}.yaml", *map(Path, policy.sources)})))
+        if previous is None or previous.policy is None:  # at start: /readyz says which
+            log.debug("policy loaded", extra={"policy": name, "policy_version": policy.version})
+        elif previous.policy.version != policy.version:  # a live edit: worth a line
+            log.info("policy loaded", extra={"policy": name, "policy_version": policy.version})
         if previous is None or previous.policy is None or (
             previous.policy.version != policy.version
         ):
-            log.info("policy loaded", extra={"policy": name, "policy_version": policy.version})
             for warning in policy.warnings:
                 log.warning("policy %s: %s", name, warning)
 

@@ -39,6 +39,21 @@ MAX_ID = 2**63 - 1  # ids are 64-bit integers in the database
 def id_field(**kwargs: Any) -> ma.fields.Integer:
     """An id sent by a client: a positive 64-bit integer."""
     return ma.fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+# What pagination.encode writes: URL-safe base64 without padding.  A token of that form
+# that is not one of ours is a 400 (documented on each paged operation).
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
+CURSOR_NOT_OURS = "The cursor is not one this service issued (use `next_cursor`)."
+
+
+def cursor_field(description: str = "`next_cursor` of the previous page") -> ma.fields.String:
+    """A page token sent back by a client: the format ``next_cursor`` has."""
+    return ma.fields.String(validate=validate.Regexp(CURSOR_PATTERN,
+                                                     error="Not a valid cursor."),
+                            metadata={"description": description})
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -244,5 +259,5 @@ class ThreadPageSchema(_Base):
 
 class PageArgsSchema(_Base):
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = ma.fields.String(validate=validate.Length(max=200))
+    cursor = cursor_field()
 

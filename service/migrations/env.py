@@ -5,6 +5,8 @@ import logging
 from alembic import context
 from flask import current_app
 
+from service.migration_lock import migration_lock
+
 # Logging is configured by the app (JSON lines), not by alembic.ini.
 config = context.config
 logger = logging.getLogger("alembic.env")
@@ -33,7 +35,8 @@ def run_migrations_online() -> None:
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    with db.engine.connect() as connection:
+    # Replicas starting together migrate one at a time (a PostgreSQL advisory lock).
+    with migration_lock(db.engine), db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

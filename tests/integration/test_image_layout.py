@@ -107,6 +107,54 @@ def test_the_dockerfile_layout_installs_and_serves(app, _migrated: str,  # noqa:
         assert request(base + "/openapi.json")[0] == 200
         with urllib.request.urlopen(base + "/docs", timeout=10) as page:  # noqa: S310
             assert page.status == 200 and b"<html" in page.read().lower()
+        # the image's HEALTHCHECK, run as Docker runs it, passes on a ready server
+        check = healthcheck_command().replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+        assert "/readyz" in check
+        assert subprocess.run(["sh", "-c", check], cwd=image, env=env,
+                              timeout=30).returncode == 0
     finally:
         stop(server)
         log.close()
+    # `docker run IMAGE moderation ...` runs that command, not the server
+    listed = subprocess.run(["./docker-entrypoint", "moderation", "keys", "list"], cwd=image,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert "image test" in listed.stdout
+    assert "listening on" not in listed.stderr
+    # ... and the health check fails where no server answers
+    assert subprocess.run(["sh", "-c", check], cwd=image, env=env, capture_output=True,
+                          timeout=30).returncode != 0
+
+
+def healthcheck_command() -> str:
+    """The shell command of the Dockerfile's HEALTHCHECK (``CMD`` in shell form)."""
+    (line,) = [line for line in (REPO / "Dockerfile").read_text().splitlines()
+               if line.startswith("HEALTHCHECK ")]
+    return line.split(" CMD ", 1)[1]
+
+
+def test_compose_starts_the_stack_with_the_image() -> None:
+    """compose.yaml (no engine here to run it): PostgreSQL, Redis, the service and a webhook
+    worker from the same image, wired by the settings the service reads."""
+    import yaml
+
+    from service import config
+
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"db", "redis", "app", "webhooks"}
+    app, worker = services["app"], services["webhooks"]
+    assert app["build"] == worker["build"] == "."
+    assert "command" not in app  # the entrypoint's default: migrate, then gunicorn
+    assert worker["command"] == ["moderation", "webhooks", "run"]
+    assert worker["depends_on"]["app"]["condition"] == "service_healthy"  # migrated first
+    for service in (app, worker):
+        env = service["environment"]
+        assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
+        assert "@db:5432/" in env["DATABASE_URL"] and env["REDIS_URL"].startswith("redis://redis:")
+    assert app["environment"]["BIND"].startswith("0.0.0.0:")
+    assert {"db", "redis"} <= set(app["depends_on"])
+    # the settings named are ones the service reads
+    source = Path(config.__file__).read_text() + (REPO / "gunicorn.conf.py").read_text()
+    for name in {*app["environment"], *worker["environment"]}:
+        assert f'"{name}"' in source, name

@@ -90,7 +90,7 @@ def test_problem_str():
     ("fields:\n  limits:\n    email: {format: mail}\n",
      'default.yaml:3: unknown format "mail" (did you mean "email"?)'),
     ("extends: missing.yaml\n", 'default.yaml:1: extends: policy file "missing.yaml" not found'),
-    ("rules: [\n", "default.yaml:2: not valid YAML"),
+    ("rules: [\n", 'default.yaml:2: the file ends before a "[", "{" or quote above is closed'),
     ("rules: []\nrules: []\n", 'default.yaml:2: key "rules" appears twice'),
     ("- just\n- a list\n", "default.yaml:1: a policy file must be a mapping"),
     ("disable: [nope]\n", 'default.yaml:1: disable: no rule "nope" to disable'),
@@ -248,3 +248,41 @@ def test_trust_settled_after_is_a_duration_that_author_questions_carry(make_poli
     assert problems("trust: {settled_after: soon}\n") == [
         "default.yaml:1: trust.settled_after must be a duration like 7d or 48h (or null: only "
         "moderators' approvals count)"]
+
+
+# What an author writes wrong most often, and what they are told: the line, in plain words,
+# with a hint; never the parser's "expected <block end>, but found '<block mapping start>'".
+YAML_MISTAKES = [
+    ("rules:\n  - id: r\n    action: hold\n      reason: x\n",
+     "default.yaml:4: line 4 is indented more than line 3 above it"),
+    ("rules:\n  - id: r\n    action: hold\n   reason: x\n",
+     "default.yaml:4: line 4 is indented less than line 3 above it"),
+    ("rules:\n  - id: r\n  action: hold\n",
+     "default.yaml:3: line 3 is indented as far as the dash of the list item on line 2"),
+    ("rules:\n\t- id: r\n", "default.yaml:2: line 2 is indented with a tab"),
+    ("rules:\n  - id: r\n    reason: Links: are held\n",
+     'default.yaml:3: line 3 has a second ": " in its value'),
+    ("rules:\n  - id:r\n    action: hold\n",
+     'default.yaml:2: line 2 needs a space after the colon'),
+    ('rules:\n  - id: r\n    reason: "held\n    action: hold\n',
+     "default.yaml:3: the quote opened on line 3 is never closed"),
+    ("rules:\n  - id: r\n    when: {body: {has_word: x}\n    action: hold\n",
+     'default.yaml:3: the "{" opened on line 3 is not closed'),
+    ("required: [thread, name\nrules: []\n",
+     'default.yaml:1: the "[" opened on line 1 is not closed'),
+    ("reason: @home\n", 'default.yaml:1: line 1: a value cannot start with "@"'),
+    ("rules:\n  -id: r\n  - id: s\n",
+     'default.yaml:2: line 2 starts with "-" but no space'),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), YAML_MISTAKES)
+def test_yaml_mistakes_are_explained_in_plain_words(problems, text, expected):
+    (found,) = problems(text)
+    assert found.startswith(expected), found
+    assert "<block" not in found and "token" not in found and "scalar" not in found
+
+
+def test_a_list_item_and_its_keys_line_up_after_the_dash(problems):
+    (found,) = problems('rules:\n  - id: r\n    reason: "Held" for now\n')
+    assert found.startswith("default.yaml:3: line 3 has more text after a closing quote")

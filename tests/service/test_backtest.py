@@ -68,3 +68,22 @@ def test_backtest_bad_duration(app: Flask, policy_dir: Path) -> None:
                                                 "--since", "soon"])
     assert result.exit_code == 2
     assert "--since" in result.output
+
+
+def test_backtest_on_a_site_without_comments_names_the_sites_that_have_some(
+        app: Flask, client: FlaskClient, site_key: str, other_site_key: str,
+        policy_dir: Path, tmp_path: Path) -> None:
+    post(client, site_key, GOOD)
+    post(client, site_key, {**GOOD, "body": "Lovely photos of the harbour."})
+    post(client, other_site_key, GOOD)
+    draft = _draft(policy_dir, tmp_path)
+    result = app.test_cli_runner().invoke(args=["policy", "backtest", str(draft)])
+    assert result.exit_code == 0, result.output
+    assert "0 comments" in result.output
+    assert ("Site 'default' has no comments in the last 30d; these sites have: "
+            "news (2 comments), other (1 comment). Choose one with --site, e.g. --site news."
+            ) in result.output
+    # a site that has comments is not told about the others
+    chosen = app.test_cli_runner().invoke(args=["policy", "backtest", str(draft), "--site",
+                                                "other"])
+    assert "these sites have" not in chosen.output

@@ -33,8 +33,14 @@ def test_post_and_review_over_http(app, _migrated: str, policy_dir: Path, tmp_pa
         status, problem, headers = request(server + "/v1/comments", {"thread": "x"}, site_key)
         assert status == 422 and "body" in problem["errors"]
         assert headers["Content-Type"] == "application/problem+json"
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    text = [line for line in log.read_text().splitlines() if line.strip()]
+    # the start is one plain line (no alembic plugins, no gunicorn banner, no model lines)
+    started = [line for line in text if not line.startswith("{")]
+    assert started == [f"moderation: listening on {server} with 2 workers, ready"], text[:20]
+    lines = [json.loads(line) for line in text if line.startswith("{")]
     assert lines and all(isinstance(line, dict) for line in lines)
+    assert not [line for line in lines if line["logger"].startswith(("alembic", "gunicorn"))
+                or line["message"] in ("model loaded", "policy loaded")]
     # one line per request, the app's own (gunicorn's access line would repeat it)
     requests = [line for line in lines
                 if line.get("message") == "request" and line["path"] != "/healthz"]

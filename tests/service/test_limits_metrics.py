@@ -163,3 +163,86 @@ def test_limits_are_shared_through_redis(_migrated: str, policy_dir: Path) -> No
         db.engine.dispose()
     with second.app_context():
         db.engine.dispose()  # each app has its own pool: close it, or its connections leak
+
+
+def test_a_dead_redis_degrades_to_memory_and_readyz_says_so(
+        _migrated: str, policy_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Redis down (nothing listens on the port): submissions are still decided and limited,
+    each worker counting in its own memory; a warning, a metric and /readyz say so."""
+    from service import create_app
+    from service.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _migrated, "TESTING": True,
+                      "POLICY_DIR": str(policy_dir), "RATELIMIT_ENABLED": True,
+                      "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+                      "RATELIMIT_SUBMIT_PER_IP": "2 per minute"})
+    client = app.test_client()
+    key = _key(app, "site")
+    try:
+        with caplog.at_level("WARNING"):
+            codes = [client.post("/v1/comments", json={**GOOD, "body": f"Point {i} here.",
+                                                       "ip": "192.0.2.9"},
+                                 headers=auth(key)).status_code for i in range(3)]
+        assert codes == [201, 201, 429]  # still limited, in memory
+        assert any("rate limit" in r.getMessage().lower() and r.levelname == "WARNING"
+                   for r in caplog.records), [r.getMessage() for r in caplog.records]
+        ready = client.get("/readyz")
+        assert ready.status_code == 200  # the operator's default: degrade, stay ready
+        limits = ready.get_json()["checks"]["rate_limits"]
+        assert limits["ok"] is False and limits["storage"] == "redis"
+        assert "memory" in limits["mode"]
+        text = client.get("/metrics").get_data(as_text=True)
+        assert "moderation_rate_limit_fallback 1.0" in text
+        assert "moderation_rate_limit_fallbacks_total 1.0" in text
+    finally:
+        with app.app_context():
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            db.session.commit()
+            db.engine.dispose()
+
+
+def test_an_operator_may_require_redis_for_readiness(_migrated: str, policy_dir: Path) -> None:
+    from service import create_app
+    from service.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _migrated, "TESTING": True,
+                      "POLICY_DIR": str(policy_dir), "RATELIMIT_ENABLED": True,
+                      "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+                      "RATELIMIT_STORAGE_REQUIRED": True})
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["checks"]["rate_limits"]["ok"] is False
+    # and a submission is still never a 500
+    key = _key(app, "site")
+    response = app.test_client().post("/v1/comments", json=GOOD, headers=auth(key))
+    assert response.status_code == 201
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.engine.dispose()
+
+
+def test_limits_without_redis_hold_across_gunicorn_workers(
+        app: Flask, _migrated: str, policy_dir: Path, tmp_path: Path, site_key: str) -> None:
+    """Without Redis each worker counts alone: each gets its share of the setting, so that
+    two workers together let through at most the setting, not twice it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.server import gunicorn, request
+
+    env = {"RATELIMIT_ENABLED": "1", "RATELIMIT_SUBMIT_PER_KEY": "10 per minute",
+           "RATELIMIT_SUBMIT_PER_IP": "1000 per minute"}
+    with gunicorn(_migrated, policy_dir, tmp_path / "g.log", workers=2,
+                  extra_env=env) as (server, _):
+        def submit(i: int) -> int:
+            data = {**GOOD, "thread": f"t-{i}", "body": f"Point number {i} stands."}
+            return request(server + "/v1/comments", data, site_key)[0]
+
+        with ThreadPoolExecutor(6) as pool:
+            codes = list(pool.map(submit, range(40)))
+        _, ready, _ = request(server + "/readyz")
+    assert set(codes) <= {201, 429}
+    assert 5 <= codes.count(201) <= 10, codes  # each worker's share is 5
+    assert ready["checks"]["rate_limits"]["storage"] == "memory"

@@ -55,3 +55,42 @@ def test_upgrade_creates_every_table_and_downgrade_removes_them(empty_database: 
     with app.app_context():
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_replicas_starting_together_migrate_one_at_a_time(empty_database: str) -> None:
+    """Each container runs the migrations at start: on PostgreSQL they wait for an advisory
+    lock, so two replicas never apply the same migration at once."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    if not empty_database.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers itself: the lock is a no-op there")
+    from service.migration_lock import MIGRATION_LOCK_KEY
+
+    moderation = Path(sys.executable).parent / "moderation"
+    env = {**os.environ, "DATABASE_URL": empty_database}
+    holder = create_engine(empty_database, isolation_level="AUTOCOMMIT")
+    with holder.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        replica = subprocess.Popen([str(moderation), "db", "upgrade"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            waiting = 0
+            while not waiting and time.monotonic() < deadline and replica.poll() is None:
+                waiting = conn.execute(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                )).scalar_one()
+                time.sleep(0.2)
+            assert waiting == 1, "the second replica did not wait for the lock"
+            assert replica.poll() is None
+            assert "alembic_version" not in inspect(conn).get_table_names()  # nothing yet
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        output, _ = replica.communicate(timeout=120)
+        assert replica.returncode == 0, output
+        assert "comments" in inspect(conn).get_table_names()
+    holder.dispose()

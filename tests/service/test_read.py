@@ -65,10 +65,16 @@ def test_thread_of_another_site_is_empty(client: FlaskClient, site_key: str,
 
 
 def test_bad_cursor_and_limit_are_client_errors(client: FlaskClient, site_key: str) -> None:
+    # not in the format the document gives: a validation error, as for any parameter
     bad = client.get("/v1/threads/a/comments", query_string={"cursor": "!!!"},
                      headers=auth(site_key))
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert "cursor" in bad.get_json()["errors"]
+    # in the format but not a token of ours: 400, also documented
+    foreign = client.get("/v1/threads/a/comments", query_string={"cursor": "abc"},
+                         headers=auth(site_key))
+    assert foreign.status_code == 400
+    assert "cursor" in foreign.get_json()["errors"]
     big = client.get("/v1/threads/a/comments", query_string={"limit": 10_000},
                      headers=auth(site_key))
     assert big.status_code == 422

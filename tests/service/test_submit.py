@@ -213,3 +213,12 @@ def test_each_submission_is_one_json_log_line_with_its_decision(
     assert line["comment_id"] == answer["id"] and line["decision"] == answer["status"]
     # the log names every rule that fired; the reader is told those behind the outcome
     assert line["rules"] and set(r["rule"] for r in answer["reasons"]) <= set(line["rules"])
+
+
+def test_documentation_addresses_are_not_blocked_by_the_shipped_policy(
+        client: FlaskClient, site_key: str) -> None:
+    # A new user tries the addresses of RFC 5737 first: the shipped block list is empty.
+    for n, ip in enumerate(("203.0.113.7", "198.51.100.7", "192.0.2.1")):
+        data = {**GOOD, "ip": ip, "thread": f"article-{n}", "body": f"{GOOD['body']} ({n})"}
+        body = post(client, site_key, data).get_json()
+        assert body["status"] == "published", (ip, body)
