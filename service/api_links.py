@@ -37,6 +37,9 @@ COMMENT_TARGETS = (
     ("BanAuthor", "POST", "/v1/review/comments/{comment_id}/ban"),
     ("RemoveComment", "POST", "/v1/review/comments/{comment_id}/remove"),
     ("ReopenComment", "POST", "/v1/review/comments/{comment_id}/reopen"),
+    ("EditComment", "PATCH", "/v1/comments/{comment_id}"),
+    ("WithdrawComment", "DELETE", "/v1/comments/{comment_id}"),
+    ("GradeComment", "POST", "/v1/review/comments/{comment_id}/qa"),
 )
 NEW_COMMENT = links_from(201, "$response.body#/id", *COMMENT_TARGETS)
 DECIDED_COMMENT = links_from(200, "$request.path.comment_id",
