@@ -22,7 +22,7 @@ PLAIN = ["useful", "clear", "detailed", "fair", "careful", "thorough"]
 NEUTRAL = ["budget", "library", "harbour", "tram", "council", "school", "market", "bridge"]
 
 
-def _decided(app: Flask, n: int = 220) -> None:
+def _decided(app: Flask, n: int = 320) -> None:
     """Moderator-decided comments on site news: half slang insults rejected, half approved."""
     pairs = itertools.cycle(itertools.product(SLANG, NEUTRAL))
     with app.app_context():
@@ -59,7 +59,7 @@ def test_promote_refuses_a_worse_model_and_serves_a_better_one(
     _decided(app)
     with app.app_context():
         held_out = sum(is_held_out(c.id) for c in db.session.query(Comment).all())
-    assert held_out >= 30
+    assert held_out >= 30  # one in five of 320 by id hash: about 64, never near 30
     shipped = _model_of(client, site_key, "the tram story is zorblat today")["model_version"]
 
     # A candidate trained on the opposite of what the moderators decided loses.
