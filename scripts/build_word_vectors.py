@@ -62,6 +62,26 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(_SPACE.sub(" ", normalized_text(text[:2000])))
 
 
+def word_counts(rows) -> tuple[collections.Counter[str], collections.Counter[str]]:
+    """How often each word occurs in the texts of ``rows``, and in how many texts."""
+    occurrences: collections.Counter[str] = collections.Counter()
+    documents: collections.Counter[str] = collections.Counter()
+    for text, _labels in rows:
+        found = words_of(text)
+        occurrences.update(found)
+        documents.update(set(found))
+    return occurrences, documents
+
+
+def teacher_words(model_dir: Path) -> set[str]:
+    """The whole words of the teacher's WordPiece vocabulary, as the featuriser sees them."""
+    wordpiece: set[str] = set()
+    for line in (model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines():
+        if line.isalpha() and not line.startswith("##"):
+            wordpiece.update(words_of(line))
+    return wordpiece
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", default=None, help="the shared public data folder")
@@ -81,17 +101,9 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    occurrences: collections.Counter[str] = collections.Counter()
-    documents: collections.Counter[str] = collections.Counter()
-    for text, _labels in rows:
-        found = words_of(text)
-        occurrences.update(found)
-        documents.update(set(found))
+    occurrences, documents = word_counts(rows)
     total = sum(occurrences.values())
-    wordpiece = set()
-    for line in (model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines():
-        if line.isalpha() and not line.startswith("##"):
-            wordpiece.update(words_of(line))
+    wordpiece = teacher_words(model_dir)
     frequent = {w for w, n in documents.items() if n >= args.min_count and not w.isdigit()}
     vocab = sorted(wordpiece | frequent, key=lambda w: (-occurrences[w], w))[: args.max_words]
     print(f"{len(rows):,} training texts, {len(occurrences):,} distinct words; vocabulary "

@@ -4,6 +4,7 @@ reader's words; and, on the shipped model, Russian abuse caught through evasions
 from __future__ import annotations
 
 import random
+import zlib
 
 import numpy as np
 import pytest
@@ -137,3 +138,27 @@ def test_russian_terms_on_the_shipped_model_are_words_of_the_comment(default_mod
     assert terms
     assert {"идиот", "урод", "тупой"} & set(terms)
     assert all(any("\u0400" <= ch <= "\u04ff" for ch in term) for term in terms), terms
+
+
+def _vector_of(model, word: str) -> np.ndarray:
+    table = model.featurizer.vectors
+    assert table is not None
+    found, rows = table.rows([zlib.crc32(word.encode())])
+    assert len(rows) == 1, f"{word!r} has no word vector"
+    vector = table.vectors[rows[0]]
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.mark.parametrize(("word", "translation", "unrelated"), [
+    ("идиот", "idiot", "court"), ("суд", "court", "idiot"), ("террорист", "terrorist", "thanks"),
+    ("правительство", "government", "dog"), ("собака", "dog", "government"),
+    ("ahmoq", "idiot", "court"),  # Uzbek (Latin script): "fool"
+])
+def test_the_shipped_word_vectors_place_a_russian_or_uzbek_word_near_its_english_one(
+        default_model, word, translation, unrelated):
+    # the vector block carries what training learnt from English words over to Cyrillic and
+    # Uzbek ones (scripts/build_multilingual_vectors.py): a Russian insult the Russian rows
+    # never held still points where the English insults do
+    own = _vector_of(default_model, word)
+    assert own @ _vector_of(default_model, translation) > own @ _vector_of(default_model,
+                                                                            unrelated) + 0.1
