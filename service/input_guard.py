@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import request
+from flask import g, request
 
 from service.errors import ApiError
-from service.i18n import N_, gettext
+from service.i18n import N_, choose_language, gettext
 
 _ESCAPED = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -57,6 +57,13 @@ def unstorable_at(value: Any, path: str = "", nul: bool = True) -> tuple[str, st
     return None
 
 
+def _readers_language() -> None:
+    """Answer in the reader's language: the view that would pick it by the site's policy has
+    not run yet, so pick among the service's languages by ``Accept-Language``."""
+    if g.get("reader_language") is None:
+        choose_language(None)
+
+
 def refuse_unstorable_input() -> None:
     """``before_request`` hook: 404 for a NUL in the path, 422 for a NUL in a query
     parameter, and for a lone surrogate (or, but in submissions, a NUL) in the JSON body."""
@@ -64,6 +71,7 @@ def refuse_unstorable_input() -> None:
         raise ApiError(404, "No such resource: the path holds a NUL character.")
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
+            _readers_language()
             raise ApiError(422, "A query parameter holds a NUL character.",
                            kind="validation-error",
                            errors={name.replace("\x00", "") or "_query": [gettext(HAS_NUL)]})
@@ -77,5 +85,6 @@ def refuse_unstorable_input() -> None:
     hit = unstorable_at(data, nul=request.endpoint not in CLEANS_CONTROL_CHARACTERS)
     if hit is not None:
         field, message = hit
+        _readers_language()
         raise ApiError(422, gettext(N_("The request has invalid fields.")),
                        kind="validation-error", errors={field: [gettext(message)]})

@@ -144,3 +144,13 @@ def test_nul_in_a_submission_is_dropped_as_before(app: Flask, client: FlaskClien
 
     comment = stored(app, response.get_json()["id"])
     assert (comment.thread, comment.body) == ("t-1", "Fair point, well made.")
+
+
+def test_a_russian_reader_is_told_in_russian(client: FlaskClient, site_key: str) -> None:
+    response = send(client, "POST", "/v1/comments", {**GOOD, "body": LONE},
+                    {**auth(site_key), "Accept-Language": "ru"})
+    assert_names(response, "body")
+    assert response.headers["Content-Language"] == "ru"
+    english = send(client, "POST", "/v1/comments", {**GOOD, "body": LONE}, auth(site_key))
+    assert response.get_json()["detail"] != english.get_json()["detail"]
+    assert response.get_json()["errors"]["body"] != english.get_json()["errors"]["body"]
