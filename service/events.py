@@ -61,12 +61,12 @@ def feed_lag_seconds(config: Mapping[str, Any]) -> float:
     return lag
 
 
-def cursor_id(cursor: str) -> int:
-    """The row id a cursor of ours continues after; 400 for anything else."""
-    (last_id,) = decode(cursor, (int,))
+def cursor_id(cursor: str, field: str = "cursor") -> int:
+    """The row id a cursor of ours continues after; 400 naming ``field`` for anything else."""
+    (last_id,) = decode(cursor, (int,), field)
     if not 0 <= last_id <= MAX_ID:
         raise ApiError(400, "The cursor is not valid; use next_cursor from a previous page.",
-                       errors={"cursor": ["Not a valid cursor."]})
+                       errors={field: ["Not a valid cursor."]})
     return last_id
 
 
@@ -216,7 +216,7 @@ def retry_dead(delivery_id: int) -> dict[str, Any]:
 @blp.alt_response(400, description=CURSOR_NOT_OURS)
 def list_events(args: dict[str, Any]) -> dict[str, Any]:
     """The site's events, oldest first: poll with `after=<next_cursor>` instead of webhooks."""
-    after = cursor_id(args["after"]) if args.get("after") else None
+    after = cursor_id(args["after"], "after") if args.get("after") else None
     events, more = site_events(current_key().site or "", after, args["limit"])
     last = events[-1].id if events else after
     return {"items": [e.payload for e in events], "has_more": more,

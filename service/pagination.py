@@ -19,8 +19,9 @@ def encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(cursor: str, shape: tuple[type, ...]) -> list[Any]:
-    """Decode a cursor made by :func:`encode`; 400 if it is not one of ours."""
+def decode(cursor: str, shape: tuple[type, ...], field: str = "cursor") -> list[Any]:
+    """Decode a cursor made by :func:`encode`; 400 naming ``field`` if it is not one of
+    ours."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
@@ -30,7 +31,7 @@ def decode(cursor: str, shape: tuple[type, ...]) -> list[Any]:
                                                                                   strict=True)]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
         raise ApiError(400, "The cursor is not valid; use next_cursor from a previous page.",
-                       errors={"cursor": ["Not a valid cursor."]}) from exc
+                       errors={field: ["Not a valid cursor."]}) from exc
 
 
 def _bad() -> Any:

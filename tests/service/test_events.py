@@ -146,9 +146,9 @@ def test_the_feed_holds_back_events_younger_than_the_lag(
 
 
 @pytest.mark.parametrize(("query", "status", "field"), [
-    ({"after": "not-a-cursor"}, 400, "cursor"),
-    ({"after": encode([10**30])}, 400, "cursor"),
-    ({"after": encode([-1])}, 400, "cursor"),
+    ({"after": "not-a-cursor"}, 400, "after"),  # the problem names the parameter sent
+    ({"after": encode([10**30])}, 400, "after"),
+    ({"after": encode([-1])}, 400, "after"),
     ({"limit": 0}, 422, "limit"),
     ({"limit": 201}, 422, "limit"),
     ({"limit": "x"}, 422, "limit"),
