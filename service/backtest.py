@@ -25,6 +25,7 @@ from policy_engine.parse_common import parse_duration as _parse_duration
 from service.extensions import db
 from service.facts import DatabaseFacts
 from service.models import Comment, Status, utcnow
+from service.moderation import stored_submission
 
 
 def parse_duration(value: str) -> timedelta:
@@ -47,15 +48,9 @@ def stored_items(site: str, since: timedelta, limit: int) -> Iterator[BacktestIt
     stmt = (select(Comment).where(Comment.site == site, Comment.created_at >= utcnow() - since)
             .order_by(Comment.id.desc()).limit(limit))
     for comment in db.session.execute(stmt).scalars():
-        submission = Submission(
-            site=comment.site, thread=comment.thread, name=comment.author_name,
-            email=comment.author_email, body=comment.body, website=comment.author_website,
-            parent_id=comment.parent_id, ip=comment.ip, user_agent=comment.user_agent,
-            referrer=comment.referrer, submitted_at=comment.created_at,
-            author_id=comment.author_id)
-        yield BacktestItem(id=str(comment.id), submission=submission, scores=comment.scores,
-                           facts=DatabaseFacts(site, as_of=comment), label=_label(comment),
-                           previous=Action(comment.decided_action))
+        yield BacktestItem(id=str(comment.id), submission=stored_submission(comment),
+                           scores=comment.scores, facts=DatabaseFacts(site, as_of=comment),
+                           label=_label(comment), previous=Action(comment.decided_action))
 
 
 def csv_items(path: Path, site: str) -> Iterator[BacktestItem]:

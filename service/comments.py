@@ -68,6 +68,24 @@ def request_data() -> dict[str, Any]:
                    kind="unsupported-media-type")
 
 
+def validated_fields(site: str, data: dict[str, Any],
+                     only: frozenset[str] | None = None) -> dict[str, Any]:
+    """``data`` checked against the site policy's required fields and limits (``only``:
+    just these fields, as an edit of the body needs), messages in the reader's language;
+    a 422 naming each bad field."""
+    policy = runtime().policy_for(site)
+    language = g.get("reader_language") or choose_language(policy)
+    required = policy.fields.required if policy is not None else FALLBACK_REQUIRED
+    limits = policy.fields.limits if policy is not None else {}
+    if only is not None:
+        required = frozenset(required) & only
+    try:
+        return submission_schema(required, limits, language).load(data)
+    except ma.ValidationError as err:
+        raise ApiError(422, gettext(N_("The comment has invalid or missing fields.")),
+                       kind="validation-error", errors=flatten_messages(err.messages)) from err
+
+
 def load_submission(site: str, data: dict[str, Any] | None = None,
                     from_browser: bool = False) -> Submission:
     """Validate the request against the site policy's schema into a :class:`Submission`.
@@ -76,17 +94,7 @@ def load_submission(site: str, data: dict[str, Any] | None = None,
     ``author_id``; a browser cannot be trusted to, so for ``from_browser`` the first three
     always come from the request and an ``author_id`` is ignored.
     """
-    policy = runtime().policy_for(site)
-    language = g.get("reader_language") or choose_language(policy)
-    if policy is not None:
-        schema = submission_schema(policy.fields.required, policy.fields.limits, language)
-    else:
-        schema = submission_schema(FALLBACK_REQUIRED, {}, language)
-    try:
-        fields = schema.load(request_data() if data is None else data)
-    except ma.ValidationError as err:
-        raise ApiError(422, gettext(N_("The comment has invalid or missing fields.")),
-                       kind="validation-error", errors=flatten_messages(err.messages)) from err
+    fields = validated_fields(site, request_data() if data is None else data)
     parent_id = fields.get("parent_id")
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
@@ -162,7 +170,7 @@ def _replayed(comment: Comment) -> tuple[Decided, int, dict[str, str]]:
             {"Idempotent-Replayed": "true"})
 
 
-def _site_comment(comment_id: int) -> Comment:
+def site_comment(comment_id: int) -> Comment:
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.site != current_key().site:
         raise ApiError(404, f"No comment {comment_id} on this site.")
@@ -175,7 +183,7 @@ def _site_comment(comment_id: int) -> Comment:
 @blp.response(200, CommentStatusSchema)
 def get_comment(comment_id: int) -> dict[str, Any]:
     """A comment's current status and the reasons for it, in the reader's language."""
-    comment = _site_comment(comment_id)
+    comment = site_comment(comment_id)
     language = choose_language(runtime().policy_for(comment.site))
     view = {name: getattr(comment, name) for name in STATUS_FIELDS}
     view["reasons"] = reader_reasons(comment.status, comment.reasons, language)

@@ -15,6 +15,7 @@ human decision stands), nor can a withdrawn one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import marshmallow as ma
@@ -22,16 +23,16 @@ from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import func, select, update
 
-from policy_engine import Submission
 from service.auth import current_key, require
-from service.errors import ApiError, flatten_messages
+from service.comments import request_data, site_comment, validated_fields
+from service.errors import ApiError
 from service.extensions import db
-from service.i18n import N_, choose_language, gettext, reader_language
+from service.i18n import N_, gettext, reader_language
 from service.limits import submit_limits
 from service.models import Comment, CommentVersion, Role, Status, utcnow
-from service.moderation import STORED_DECISION, Decided, evaluate
+from service.moderation import STORED_DECISION, Decided, evaluate, stored_submission
 from service.outbox import record_event
-from service.schemas import DecisionSchema, submission_schema
+from service.schemas import DecisionSchema
 from service.workflow import close_reports
 
 blp = Blueprint("edits", __name__, url_prefix="/v1", description="Edits and withdrawals")
@@ -42,13 +43,6 @@ class EditArgsSchema(ma.Schema):
         unknown = ma.EXCLUDE
 
     body = ma.fields.String(required=True, metadata={"description": "The new text"})
-
-
-def _comment_of_site(comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.site != current_key().site:
-        raise ApiError(404, f"No comment {comment_id} on this site.")
-    return comment
 
 
 def _editable(comment: Comment) -> None:
@@ -67,7 +61,7 @@ def _keep_version(comment: Comment) -> None:
         comment_id=comment.id, version=number, body=comment.body, status=comment.status,
         reasons=comment.reasons, scores=comment.scores, policy_version=comment.policy_version,
         model_version=comment.model_version, decided_by=comment.decided_by,
-        created_at=comment.created_at if number == 1 else comment.edited_at or comment.created_at,
+        created_at=comment.edited_at or comment.created_at,  # when this version came
         replaced_at=utcnow()))
 
 
@@ -77,11 +71,7 @@ def edit(comment: Comment, body: str, key: Any) -> Comment:  # noqa: ANN401
 
     _editable(comment)
     runtime = current_app.extensions["moderation.runtime"]
-    submission = Submission(
-        site=comment.site, thread=comment.thread, name=comment.author_name,
-        email=comment.author_email, body=body, website=comment.author_website,
-        parent_id=comment.parent_id, ip=comment.ip, user_agent=comment.user_agent,
-        referrer=comment.referrer, submitted_at=utcnow(), author_id=comment.author_id)
+    submission = replace(stored_submission(comment), body=body, submitted_at=utcnow())
     decided = evaluate(runtime, submission, exclude_id=comment.id)
     before = comment.status
     _keep_version(comment)
@@ -126,24 +116,9 @@ def withdraw(comment: Comment, key: Any) -> None:  # noqa: ANN401
 
 def _new_body(site: str) -> str:
     """The request's new body, checked against the site policy's rules for ``body``."""
-    from service.comments import FALLBACK_REQUIRED, request_data
-
-    runtime = current_app.extensions["moderation.runtime"]
-    policy = runtime.policy_for(site)
-    language = choose_language(policy)
     data = request_data()
-    if "body" not in data:
-        raise ApiError(422, gettext(N_("The comment has invalid or missing fields.")),
-                       kind="validation-error",
-                       errors={"body": [gettext(N_("This field is required."))]})
-    required = policy.fields.required if policy is not None else FALLBACK_REQUIRED
-    limits = policy.fields.limits if policy is not None else {}
-    schema = submission_schema(frozenset(required) & {"body"}, limits, language)
-    try:
-        fields = schema.load({"body": data["body"]})
-    except ma.ValidationError as err:
-        raise ApiError(422, gettext(N_("The comment has invalid or missing fields.")),
-                       kind="validation-error", errors=flatten_messages(err.messages)) from err
+    fields = validated_fields(site, {"body": data["body"]} if "body" in data else {},
+                              only=frozenset({"body"}))
     return str(fields.get("body", ""))
 
 
@@ -161,7 +136,7 @@ def edit_comment(comment_id: int) -> Decided:
     A published comment whose new text is held is hidden until a moderator decides. The
     earlier versions are kept for moderators. Emits `comment.edited`.
     """
-    comment = _comment_of_site(comment_id)
+    comment = site_comment(comment_id)
     body = _new_body(comment.site)
     comment = edit(comment, body, current_key())
     return Decided.first_answer(comment).for_reader(reader_language())
@@ -174,5 +149,5 @@ def edit_comment(comment_id: int) -> Decided:
 def withdraw_comment(comment_id: int) -> tuple[str, int]:
     """The author (or the site) withdraws a comment: readers no longer see it, and it
     leaves every queue. Emits `comment.withdrawn`."""
-    withdraw(_comment_of_site(comment_id), current_key())
+    withdraw(site_comment(comment_id), current_key())
     return "", 204

@@ -201,6 +201,17 @@ def decide(runtime: Runtime, submission: Submission,
     return Decided.of(comment_id, values)
 
 
+def stored_submission(comment: Comment) -> Submission:
+    """The submission ``comment`` was stored from (for a backtest, or an edit to
+    re-moderate with ``dataclasses.replace``)."""
+    return Submission(
+        site=comment.site, thread=comment.thread, name=comment.author_name,
+        email=comment.author_email, body=comment.body, website=comment.author_website,
+        parent_id=comment.parent_id, ip=comment.ip, user_agent=comment.user_agent,
+        referrer=comment.referrer, submitted_at=comment.created_at,
+        author_id=comment.author_id)
+
+
 def _story_reason(story: ThreadSetting, body: str, language: str) -> Reason | None:
     """Why this story's own settings hold a comment the policy would publish, if they do."""
     if story.moderation == "pre":

@@ -19,10 +19,8 @@ import random
 from datetime import datetime
 from typing import Any
 
-import marshmallow as ma
 from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import validate
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 
@@ -30,8 +28,9 @@ from service.auth import current_key, review_endpoint
 from service.errors import ApiError
 from service.extensions import db
 from service.models import QaSample, utcnow
+from service.review_schemas import QA_GRADES as GRADES
+from service.review_schemas import QaGradeArgsSchema, QaSampleSchema
 
-GRADES = ("ok", "hold", "reject")
 Z95 = 1.959964  # the normal quantile of a two-sided 95% interval
 
 
@@ -128,27 +127,8 @@ def graded_rows(site: str | None = None) -> list[tuple[int, str, str, str]]:
 blp = Blueprint("qa", __name__, url_prefix="/v1/review", description="The QA sample")
 
 
-class GradeArgsSchema(ma.Schema):
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    grade = ma.fields.String(required=True, validate=validate.OneOf(GRADES), metadata={
-        "description": "ok: rightly published; hold: should have been held; reject: should "
-                       "have been rejected"})
-    note = ma.fields.String(validate=validate.Length(max=2000))
-
-
-class QaSampleSchema(ma.Schema):
-    comment_id = ma.fields.Integer()
-    site = ma.fields.String()
-    sampled_at = ma.fields.DateTime()
-    grade = ma.fields.String(allow_none=True)
-    graded_by = ma.fields.String(allow_none=True)
-    graded_at = ma.fields.DateTime(allow_none=True)
-
-
 @review_endpoint(blp, "/comments/<id:comment_id>/qa", "POST")
-@blp.arguments(GradeArgsSchema)
+@blp.arguments(QaGradeArgsSchema)
 @blp.response(200, QaSampleSchema)
 @blp.alt_response(409, description="Not in the QA sample, or graded already.")
 def grade_item(args: dict[str, Any], comment_id: int) -> QaSample:

@@ -123,11 +123,28 @@ class ThresholdSchema(_Base):
     terms = ma.fields.List(ma.fields.Raw())
 
 
+QA_GRADES = ("ok", "hold", "reject")
+
+
 class QaStateSchema(_Base):
     sampled_at = ma.fields.DateTime()
     grade = ma.fields.String(allow_none=True)
     graded_by = ma.fields.String(allow_none=True)
     graded_at = ma.fields.DateTime(allow_none=True)
+
+
+class QaSampleSchema(QaStateSchema):
+    """A comment of the QA sample, as ``POST /v1/review/comments/<id>/qa`` answers."""
+
+    comment_id = ma.fields.Integer()
+    site = ma.fields.String()
+
+
+class QaGradeArgsSchema(_Base):
+    grade = ma.fields.String(required=True, validate=validate.OneOf(QA_GRADES), metadata={
+        "description": "ok: rightly published; hold: should have been held; reject: should "
+                       "have been rejected"})
+    note = ma.fields.String(validate=validate.Length(max=2000))
 
 
 class VersionSchema(_Base):

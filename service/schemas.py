@@ -17,6 +17,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from service.i18n import CATALOGUE, N_
+from service.models import Status
 from service.render import body_html
 
 # Hard caps that hold whatever a policy says: a policy may only tighten them.
@@ -233,8 +234,7 @@ class DecisionSchema(_Base):
 class CommentStatusSchema(DecisionSchema):
     """What ``GET /v1/comments/<id>`` answers to the site."""
 
-    status = ma.fields.String(metadata={"enum": ["published", "pending", "rejected",
-                                                 "withdrawn"]})  # service.models.Status
+    status = ma.fields.String(metadata={"enum": [s.value for s in Status]})
     thread = ma.fields.String()
     created_at = ma.fields.DateTime()
     decided_at = ma.fields.DateTime(allow_none=True)

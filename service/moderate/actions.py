@@ -31,13 +31,14 @@ from service.review_schemas import (
     BulkDecisionArgsSchema,
     DecisionArgsSchema,
     OverrideArgsSchema,
+    QaGradeArgsSchema,
 )
 
 decision_args_schema = DecisionArgsSchema()
 override_args_schema = OverrideArgsSchema()
 ban_args_schema = BanArgsSchema()
 bulk_args_schema = BulkDecisionArgsSchema()
-grade_args_schema = qa.GradeArgsSchema()
+grade_args_schema = QaGradeArgsSchema()
 
 
 def _item_url(comment_id: int) -> str:
