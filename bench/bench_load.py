@@ -122,11 +122,11 @@ def profile(url: str, key: str, n: int = 2000) -> None:
     import pstats
     from collections import Counter
 
-    import service.comments
-    import service.moderation
+    import service.intake.comments
+    import service.intake.pipeline
     from policy_engine.policy import Policy
     from service import create_app
-    from service.facts import DatabaseFacts
+    from service.intake.stored_facts import DatabaseFacts
 
     spent: Counter[str] = Counter()
 
@@ -143,11 +143,11 @@ def profile(url: str, key: str, n: int = 2000) -> None:
 
         setattr(owner, name, wrapper)
 
-    timed(service.comments, "load_submission", "validate (marshmallow, policy's fields)")
-    timed(service.moderation, "score", "classifier (scores and explanations)")
+    timed(service.intake.comments, "load_submission", "validate (marshmallow, policy's fields)")
+    timed(service.intake.pipeline, "score", "classifier (scores and explanations)")
     timed(Policy, "evaluate", "policy (rules, incl. the facts query)")
     timed(DatabaseFacts, "answer_all", "  of which the facts query (one round trip)")
-    timed(service.moderation, "_store", "store comment + audit row (durable)")
+    timed(service.intake.pipeline, "_store", "store comment + audit row (durable)")
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_SUBMIT_PER_KEY": "1000000/minute",
                       "RATELIMIT_SUBMIT_PER_IP": "1000000/minute", "LOG_LEVEL": "WARNING"})

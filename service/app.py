@@ -11,7 +11,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from service import cli, config, limits, logs, metrics
+from service import config, limits, logs, metrics
 from service.errors import ProblemApi
 from service.extensions import db, migrate
 from service.i18n import say_content_language
@@ -19,6 +19,7 @@ from service.input_guard import refuse_unstorable_input
 from service.limits import reject_unparseable_json
 from service.runtime import Runtime
 from service.schemas import MAX_ID, SubmissionSchema, submission_schema
+from service.tools import cli
 
 log = logging.getLogger("service.request")
 
@@ -72,20 +73,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                                                    "minimum": 1, "maximum": MAX_ID})
     _describe_api(api, runtime)
 
-    from service import (
-        akismet,
-        audit,
-        bans,
-        browser,
-        comments,
-        edits,
-        events,
-        ops,
-        qa,
-        reports,
-        review,
-        threads,
-    )
+    from service import ops
+    from service.akismet import api as akismet
+    from service.events import api as events
+    from service.intake import browser, comments, edits, threads
+    from service.review import api as review
+    from service.review import audit, bans, qa, reports
 
     app.register_blueprint(metrics.blp)
     app.register_blueprint(akismet.blp)  # Akismet's own API: plain text, not in /openapi.json
@@ -95,7 +88,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                       threads.blp, qa.blp, edits.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(ops.blp)
-    from service.moderate.views import blp as moderate_page
+    from service.review.moderate.views import blp as moderate_page
 
     app.register_blueprint(moderate_page)
     cli.register(app)

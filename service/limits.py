@@ -199,7 +199,7 @@ submit_limits = [
     limiter.limit(submission_per_key, key_func=_key_of_caller, scope="submit-key"),
     limiter.limit(submission_per_ip, key_func=_reader_ip, scope="submit-ip"),
 ]
-# The Akismet endpoints (service/akismet.py): the same two settings, counted per endpoint
+# The Akismet endpoints (service/akismet/api.py): the same two settings, counted per endpoint
 # as for the submit endpoints above.
 akismet_limits = [
     limiter.limit(submission_per_key, key_func=_akismet_key, scope="submit-key"),

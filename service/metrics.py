@@ -67,7 +67,7 @@ class QueueCollector(Collector):
             "moderation_queue_waiting_oldest_seconds",
             "How long the oldest item of each queue has waited (0: empty); alert on it",
             labels=["queue"])
-        from service.queue import waiting_ages
+        from service.review.queue import waiting_ages
 
         with self.app.app_context():
             ages = waiting_ages()

@@ -142,7 +142,7 @@ class Comment(Model):
     model_version: Mapped[str] = mapped_column(String(80))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # When its author last edited or withdrew it (service/edits.py); versions keep the rest.
+    # When its author last edited or withdrew it (service/intake/edits.py); versions keep the rest.
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(240))
@@ -155,13 +155,13 @@ class Comment(Model):
         ForeignKey("api_keys.id", ondelete="SET NULL"))
     claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     open_reports: Mapped[int] = mapped_column(default=0)
-    # The open reports' weights summed (each reporter's record: service/reports.py), for
+    # The open reports' weights summed (each reporter's record: service/review/reports.py), for
     # the policy's reports.hide_after.
     report_weight: Mapped[float] = mapped_column(default=0.0, server_default=text("0"))
     reported: Mapped[bool] = mapped_column(default=False)  # enough reports to need review
     hidden: Mapped[bool] = mapped_column(default=False)
     escalated: Mapped[bool] = mapped_column(default=False)
-    # Safe retries (service/idempotency.py): "<api key id>:<Idempotency-Key>" and the
+    # Safe retries (service/intake/idempotency.py): "<api key id>:<Idempotency-Key>" and the
     # sha256 of the request that stored this comment.
     idempotency_key: Mapped[str | None] = mapped_column(String(300))
     request_hash: Mapped[str | None] = mapped_column(String(64))
@@ -308,7 +308,7 @@ class QaSample(Model):
 
 
 class ThreadSetting(Model):
-    """A story's own moderation (``service/threads.py``): ``post``, ``pre`` or ``closed``,
+    """A story's own moderation (``service/intake/threads.py``): ``post``, ``pre`` or ``closed``,
     and ``links: hold``."""
 
     __tablename__ = "thread_settings"

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.server import gunicorn, request
-from tests.service.test_submit import GOOD
+from tests.service.intake.test_submit import GOOD
 
 pytestmark = pytest.mark.slow
 

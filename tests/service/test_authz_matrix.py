@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import auth
-from tests.service.test_review import hold
-from tests.service.test_submit import GOOD, post
+from tests.service.intake.test_submit import GOOD, post
+from tests.service.review.test_review import hold
 
 # (method, rule) -> the least role that may call it; None: no key needed.
 ROLES = {

@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import auth
-from tests.service.test_browser import ORIGIN
-from tests.service.test_review import hold
-from tests.service.test_submit import GOOD, post
+from tests.service.intake.test_browser import ORIGIN
+from tests.service.intake.test_submit import GOOD, post
+from tests.service.review.test_review import hold
 
 LONE = "x\ud800y"  # json.dumps writes it as the escape "\ud800", as a buggy client sends it
 
@@ -140,7 +140,7 @@ def test_nul_in_a_submission_is_dropped_as_before(app: Flask, client: FlaskClien
                     {**GOOD, "thread": "t\x00-1", "body": "Fair\x00 point, well made."},
                     auth(site_key))
     assert response.status_code == 201, response.get_json()
-    from tests.service.test_submit import stored
+    from tests.service.intake.test_submit import stored
 
     comment = stored(app, response.get_json()["id"])
     assert (comment.thread, comment.body) == ("t-1", "Fair point, well made.")

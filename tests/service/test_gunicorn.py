@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.server import gunicorn, request
-from tests.service.test_review import LINKS
-from tests.service.test_submit import GOOD
+from tests.service.intake.test_submit import GOOD
+from tests.service.review.test_review import LINKS
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import REPO, auth
-from tests.service.test_review import LINKS
-from tests.service.test_submit import GOOD, stored
+from tests.service.intake.test_submit import GOOD, stored
+from tests.service.review.test_review import LINKS
 
 MANY_LINKS_RU = "Комментарии с несколькими ссылками публикуются после проверки."
 MANY_LINKS_EN = "Comments with several links are reviewed before they appear."
@@ -132,7 +132,7 @@ def test_problems_of_the_submission_itself_follow_accept_language(
 
 def test_the_browser_endpoint_answers_in_the_readers_language(
         app: Flask, client: FlaskClient) -> None:
-    from tests.service.test_browser import ORIGIN
+    from tests.service.intake.test_browser import ORIGIN
 
     result = app.test_cli_runner().invoke(args=["sites", "browser", "news", "--origin", ORIGIN])
     public_id = result.stdout.strip()

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import auth
-from tests.service.test_review import LINKS
-from tests.service.test_submit import GOOD
+from tests.service.intake.test_submit import GOOD
+from tests.service.review.test_review import LINKS
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def _key(app: Flask, role: str, site: str | None = "news") -> str:
 
 
 def test_akismet_checks_count_against_the_same_limits(limited_app: Flask) -> None:
-    from tests.service.test_akismet import fields
+    from tests.service.akismet.test_akismet import fields
 
     client = limited_app.test_client()
     key = _key(limited_app, "site")

@@ -48,7 +48,7 @@ def test_docs_page_and_its_assets_are_served_locally(client: FlaskClient) -> Non
 def test_model_missing_means_failsafe_hold(app: Flask, client: FlaskClient, site_key: str,
                                            tmp_path: Path) -> None:
     from tests.conftest import auth
-    from tests.service.test_submit import GOOD
+    from tests.service.intake.test_submit import GOOD
 
     runtime = app.extensions["moderation.runtime"]
     runtime.model_path = tmp_path / "no-such-model"
@@ -92,7 +92,7 @@ def test_a_model_replaced_on_disk_is_read_again_and_a_damaged_one_is_refused(
 def test_broken_policy_edit_keeps_the_last_good_policy(app: Flask, client: FlaskClient,
                                                        site_key: str, policy_dir: Path) -> None:
     from tests.conftest import auth
-    from tests.service.test_submit import GOOD
+    from tests.service.intake.test_submit import GOOD
 
     before = client.get("/readyz").get_json()["checks"]["policy"]["version"]
     default = policy_dir / "default.yaml"
@@ -122,7 +122,7 @@ def test_logs_are_json_lines(app: Flask, client: FlaskClient, capfd) -> None:  #
 def test_valid_policy_edit_takes_effect_without_restart(client: FlaskClient, site_key: str,
                                                         policy_dir: Path) -> None:
     from tests.conftest import auth
-    from tests.service.test_submit import GOOD
+    from tests.service.intake.test_submit import GOOD
 
     before = client.post("/v1/comments", json=GOOD, headers=auth(site_key)).get_json()
     assert before["status"] == "published"
@@ -144,7 +144,7 @@ rules:
 def test_word_list_edit_takes_effect_without_restart(client: FlaskClient, site_key: str,
                                                      policy_dir: Path) -> None:
     from tests.conftest import auth
-    from tests.service.test_submit import GOOD
+    from tests.service.intake.test_submit import GOOD
 
     data = {**GOOD, "body": "The councillor is a blatherskite."}
     assert client.post("/v1/comments", json=data, headers=auth(site_key)

@@ -1,0 +1,1 @@
+"""Akismet's REST API over the submit path and the review workflow."""
