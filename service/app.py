@@ -17,7 +17,7 @@ from service.extensions import db, migrate
 from service.i18n import say_content_language
 from service.input_guard import refuse_unstorable_input
 from service.limits import reject_unparseable_json
-from service.runtime import Runtime
+from service.runtime import Runtime, install
 from service.schemas import MAX_ID, SubmissionSchema, submission_schema
 from service.tools import cli
 
@@ -66,7 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         lazy=bool(app.config.get("LAZY_RUNTIME")),
     )
     runtime.install_signal_handler()
-    app.extensions["moderation.runtime"] = runtime
+    install(app, runtime)
 
     api = ProblemApi(app)
     api.register_converter(IdConverter, lambda _: {"type": "integer", "format": "int64",

@@ -18,6 +18,7 @@ from flask_smorest import Api
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
+from service.domain_errors import Conflict, DomainError, InvalidField, NotFound, Refused, Unreadable
 from service.i18n import N_, gettext
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,24 @@ class ApiError(Exception):
         self.errors = errors
         self.headers = dict(headers or {})
         self.extra = dict(extra or {})
+
+
+# The one mapping of the domain's refusals to HTTP: the most specific class listed wins.
+STATUS_OF: dict[type[DomainError], int] = {
+    Unreadable: 400, Refused: 403, NotFound: 404, Conflict: 409, InvalidField: 422,
+    DomainError: 400,
+}
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status a domain error is answered with."""
+    return next(STATUS_OF[c] for c in type(error).__mro__ if c in STATUS_OF)
+
+
+def as_api_error(error: DomainError) -> ApiError:
+    """The problem a domain error is answered with."""
+    return ApiError(status_of(error), error.detail, kind=error.kind, errors=error.errors or None,
+                    extra=error.extra)
 
 
 def problem(
@@ -153,6 +172,7 @@ class ProblemApi(Api):
         app = self._app
         app.register_error_handler(HTTPException, self.handle_http_exception)
         app.register_error_handler(ApiError, _handle_api_error)
+        app.register_error_handler(DomainError, _handle_domain_error)
         app.register_error_handler(OperationalError, _handle_database_unavailable)
         app.register_error_handler(DBAPIError, _handle_database_error)
 
@@ -197,6 +217,10 @@ def _handle_api_error(error: ApiError) -> Response:
         headers=headers,
         extra=error.extra,
     )
+
+
+def _handle_domain_error(error: DomainError) -> Response:
+    return _handle_api_error(as_api_error(error))
 
 
 def _rollback() -> None:

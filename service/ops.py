@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from swagger_ui_bundle import swagger_ui_path
 
 from service.extensions import db
+from service.runtime import current_runtime
 
 blp = Blueprint("ops", __name__)
 
@@ -58,7 +59,7 @@ def healthz() -> Any:
 @blp.get("/readyz")
 def readyz() -> Any:
     """Ready when the database answers and a policy and a model are loaded."""
-    runtime = current_app.extensions["moderation.runtime"]
+    runtime = current_runtime()
     checks: dict[str, Any] = {}
     ready = True
     try:

@@ -11,7 +11,7 @@ import binascii
 import json
 from typing import Any
 
-from service.errors import ApiError
+from service.domain_errors import Unreadable
 
 
 def encode(values: list[Any]) -> str:
@@ -30,8 +30,8 @@ def decode(cursor: str, shape: tuple[type, ...], field: str = "cursor") -> list[
         return [kind(v) if not isinstance(v, bool) else _bad() for v, kind in zip(values, shape,
                                                                                   strict=True)]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ApiError(400, "The cursor is not valid; use next_cursor from a previous page.",
-                       errors={field: ["Not a valid cursor."]}) from exc
+        raise Unreadable("The cursor is not valid; use next_cursor from a previous page.",
+                         errors={field: ["Not a valid cursor."]}) from exc
 
 
 def _bad() -> Any:

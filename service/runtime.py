@@ -23,12 +23,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flask import Flask, current_app
+
 from policy_engine import Policy, PolicyError, load_policy
 
 if TYPE_CHECKING:  # the classifier pulls in scikit-learn and SciPy: imported when loading
     from classifier import Model
 
 log = logging.getLogger(__name__)
+EXTENSION = "moderation.runtime"  # where the app keeps its Runtime (``app.extensions``)
 
 
 @dataclass
@@ -271,3 +274,22 @@ class Runtime:
             signal.signal(signal.SIGHUP, lambda *_: self.request_reload())
         except (ValueError, AttributeError, OSError):
             log.debug("no SIGHUP handler installed in pid %s", os.getpid())
+
+
+def install(app: Flask, runtime: Runtime) -> None:
+    """Make ``runtime`` the one this app decides with (:func:`current_runtime`)."""
+    app.extensions[EXTENSION] = runtime
+
+
+def current_runtime() -> Runtime:
+    """The runtime of the app handling the current request or command."""
+    runtime = current_app.extensions[EXTENSION]
+    assert isinstance(runtime, Runtime)
+    return runtime
+
+
+def runtime_of(app: Flask) -> Runtime:
+    """The runtime an app decides with, outside its context (tests, the CLI's subprocess)."""
+    runtime = app.extensions[EXTENSION]
+    assert isinstance(runtime, Runtime)
+    return runtime

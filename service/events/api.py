@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, func, select, update
 
 from service.api_links import NEW_WEBHOOK
 from service.auth import current_key, require
+from service.domain_errors import Conflict, InvalidField, NotFound, Unreadable
 from service.errors import ApiError
 from service.events.schemas import (
     DeliveryArgsSchema,
@@ -65,8 +66,8 @@ def cursor_id(cursor: str, field: str = "cursor") -> int:
     """The row id a cursor of ours continues after; 400 naming ``field`` for anything else."""
     (last_id,) = decode(cursor, (int,), field)
     if not 0 <= last_id <= MAX_ID:
-        raise ApiError(400, "The cursor is not valid; use next_cursor from a previous page.",
-                       errors={field: ["Not a valid cursor."]})
+        raise Unreadable("The cursor is not valid; use next_cursor from a previous page.",
+                         errors={field: ["Not a valid cursor."]})
     return last_id
 
 
@@ -98,12 +99,12 @@ def register_endpoint(site: str, url: str, secret: str | None) -> tuple[WebhookE
     except UnsafeURL as exc:
         message = (f"The URL's host {exc}; webhooks are sent only to public addresses."
                    if exc.address is not None else f"The URL cannot be used: {exc}.")
-        raise ApiError(422, message, errors={"url": [message]}) from exc
+        raise InvalidField(message, errors={"url": [message]}) from exc
     active = db.session.execute(
         select(func.count()).select_from(WebhookEndpoint)
         .where(WebhookEndpoint.site == site, WebhookEndpoint.active.is_(True))).scalar_one()
     if active >= MAX_ENDPOINTS_PER_SITE:
-        raise ApiError(409, f"A site may have {MAX_ENDPOINTS_PER_SITE} active endpoints; "
+        raise Conflict(f"A site may have {MAX_ENDPOINTS_PER_SITE} active endpoints; "
                        "delete one first.", kind="too-many-endpoints")
     secret = secret or new_secret()
     endpoint = WebhookEndpoint(site=site, url=url, secret=secret, active=True)
@@ -116,7 +117,7 @@ def deactivate_endpoint(site: str, endpoint_id: int) -> None:
     """Stop sending to an endpoint; its unsent deliveries are cancelled (the feed keeps all)."""
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.site != site:
-        raise ApiError(404, f"No webhook endpoint {endpoint_id} on this site.")
+        raise NotFound(f"No webhook endpoint {endpoint_id} on this site.")
     endpoint.active = False
     db.session.execute(
         update(Delivery)
@@ -140,11 +141,11 @@ def rotate_secret(site: str, endpoint_id: int, secret: str | None,
         .with_for_update()).scalar_one_or_none()
     if endpoint is None or endpoint.site != site or not endpoint.active:
         db.session.rollback()
-        raise ApiError(404, f"No webhook endpoint {endpoint_id} on this site.")
+        raise NotFound(f"No webhook endpoint {endpoint_id} on this site.")
     if secret is not None and hmac.compare_digest(secret.encode(), endpoint.secret.encode()):
         db.session.rollback()
         message = "This is the endpoint's current secret; send a new one, or none."
-        raise ApiError(422, message, errors={"secret": [message]})
+        raise InvalidField(message, errors={"secret": [message]})
     now = utcnow()
     expires_at = now + timedelta(hours=previous_valid_hours)
     secret = secret or new_secret()
@@ -182,10 +183,10 @@ def retry_dead(delivery_id: int) -> dict[str, Any]:
     """Put a dead delivery back in the queue, due now, with a fresh count of attempts."""
     row = db.session.execute(_deliveries().where(Delivery.id == delivery_id)).first()
     if row is None:
-        raise ApiError(404, f"No delivery {delivery_id}.")
+        raise NotFound(f"No delivery {delivery_id}.")
     delivery, event, endpoint = row
     if not endpoint.active:
-        raise ApiError(409, f"Endpoint {endpoint.id} is deactivated; the site can fetch "
+        raise Conflict(f"Endpoint {endpoint.id} is deactivated; the site can fetch "
                        "the event from GET /v1/events.", kind="endpoint-inactive")
     # Conditional, so that two admins (or a late worker) cannot both act on it.
     result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
@@ -194,7 +195,7 @@ def retry_dead(delivery_id: int) -> dict[str, Any]:
         .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         db.session.rollback()
-        raise ApiError(409, f"Delivery {delivery_id} is not dead; only dead deliveries are "
+        raise Conflict(f"Delivery {delivery_id} is not dead; only dead deliveries are "
                        "retried.", kind="not-dead")
     key = current_key()
     db.session.add(AuditEntry(comment_id=event.comment_id, site=event.site,

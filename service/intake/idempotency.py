@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from service.errors import ApiError
+from service.domain_errors import InvalidField
 from service.extensions import db
 from service.models import Comment, utcnow
 
@@ -46,9 +46,9 @@ def idempotency_of(headers: Any, api_key_id: int, data: dict[str, Any]) -> Idemp
     if key is None:
         return None
     if not 1 <= len(key) <= MAX_LENGTH or not key.isascii() or not key.isprintable():
-        raise ApiError(422, f"The {HEADER} header must be 1 to {MAX_LENGTH} printable ASCII "
-                       "characters (a UUID is a good choice).",
-                       errors={HEADER: [f"1 to {MAX_LENGTH} printable ASCII characters."]})
+        raise InvalidField(f"The {HEADER} header must be 1 to {MAX_LENGTH} printable ASCII "
+                           "characters (a UUID is a good choice).",
+                           errors={HEADER: [f"1 to {MAX_LENGTH} printable ASCII characters."]})
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return Idempotency(f"{api_key_id}:{key}",
                        hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest())
@@ -68,8 +68,8 @@ def earlier_comment(idem: Idempotency) -> Comment | None:
         db.session.commit()
         return None
     if comment.request_hash != idem.request_hash:
-        raise ApiError(422, f"This {HEADER} was already used, within {KEEP_HOURS} hours, for a "
-                       "different comment; use a new key for a new comment.",
-                       kind="idempotency-key-reused",
-                       errors={HEADER: ["Already used for a different request body."]})
+        raise InvalidField(f"This {HEADER} was already used, within {KEEP_HOURS} hours, for a "
+                           "different comment; use a new key for a new comment.",
+                           kind="idempotency-key-reused",
+                           errors={HEADER: ["Already used for a different request body."]})
     return comment

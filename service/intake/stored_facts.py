@@ -12,8 +12,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from policy_engine import Answers, AuthorRecord, Questions, Submission
 from service.extensions import db
+from service.intake.ban_match import active_ban_filter, ban_targets
 from service.models import Ban, Comment, Report, Status, utcnow
-from service.review.bans import active_ban_filter, ban_targets
 
 UNCAPPED = 2**31 - 1  # an author-record count limit that never stops the count
 COUNTED = ("approved", "rejected", "comments", "reports_upheld")

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from service.api_links import DECIDED_COMMENT
 from service.auth import current_key, review_endpoint
-from service.errors import ApiError
+from service.domain_errors import NotFound
 from service.extensions import db
 from service.models import Comment
 from service.review import overrides, qa, queue, workflow
@@ -50,7 +50,7 @@ def load(comment_id: int) -> Comment:
     """A comment the current key may review, or 404 (another site's comment is not there)."""
     comment = db.session.get(Comment, comment_id)
     if comment is None or not current_key().may_see(comment.site):
-        raise ApiError(404, f"No comment {comment_id}.")
+        raise NotFound(f"No comment {comment_id}.")
     return comment
 
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from service.auth import current_key, review_endpoint
-from service.errors import ApiError
+from service.domain_errors import NotFound
 from service.extensions import db
 from service.models import AuditEntry, Comment, utcnow
 from service.pagination import newest_first
@@ -57,7 +57,7 @@ def stats(args: dict[str, Any]) -> dict[str, Any]:
     key = current_key()
     site = args.get("site")
     if site and not key.may_see(site):
-        raise ApiError(404, f"No site {site!r} for this key.")
+        raise NotFound(f"No site {site!r} for this key.")
     sites = (site,) if site else key.sites
     now = utcnow()
     since = now - timedelta(days=args["days"])

@@ -14,11 +14,11 @@ from typing import Any
 
 from flask import current_app
 from flask_smorest import Blueprint
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from service.api_links import NEW_BAN
 from service.auth import current_key, review_endpoint
-from service.errors import ApiError
+from service.domain_errors import Conflict, InvalidField, NotFound, Refused
 from service.extensions import db
 from service.models import ApiKey, Ban, Comment, Role, utcnow
 from service.pagination import newest_first
@@ -32,50 +32,6 @@ from service.review.schemas import (
 from service.schemas import CURSOR_NOT_OURS
 
 KINDS = ("email", "domain", "ip", "author")
-
-
-def ban_targets(email: str | None, ip: str | None,
-                author_id: str | None = None) -> dict[str, Any]:
-    """What a submission could be banned by: its email, the email's domain, every network
-    (written as ``normalise`` writes it) that holds its IP address, and the site's author id."""
-    email = (email or "").strip().lower()
-    return {"email": email, "domain": email.rpartition("@")[2] if "@" in email else "",
-            "networks": _networks_holding(ip), "author_id": author_id or ""}
-
-
-def active_ban_filter(site: Any, email: Any, domain: Any, network_match: Any,  # noqa: ANN401
-                      now: Any, author_id: Any = None) -> Any:  # noqa: ANN401
-    """SQL condition for the active bans on an email, a domain, or a network that
-    ``network_match`` (a condition on ``Ban.value``) accepts.
-
-    IP bans are stored as canonical CIDR strings, so the networks that hold an address can
-    be listed (``ban_targets``) and matched through the index, in SQL.  The arguments are
-    bound parameters (see ``service.intake.stored_facts``).
-    """
-    targets = [(Ban.kind == "email") & (Ban.value == email),
-               (Ban.kind == "domain") & (Ban.value == domain),
-               (Ban.kind == "ip") & network_match]
-    if author_id is not None:
-        targets.append((Ban.kind == "author") & (Ban.value == author_id))
-    return and_(Ban.site == site, Ban.lifted_at.is_(None),
-                or_(Ban.expires_at.is_(None), Ban.expires_at > now), or_(*targets))
-
-
-def _networks_holding(ip: str | None) -> list[str]:
-    """Every network that contains ``ip``, as ``str(ipaddress.ip_network(...))`` writes it."""
-    try:
-        address = ipaddress.ip_address((ip or "").strip())
-    except ValueError:
-        return []
-    number = int(address)
-    if address.version == 4:  # the common case, without building 33 network objects
-        out = []
-        for prefix in range(33):
-            n = number >> (32 - prefix) << (32 - prefix)
-            out.append(f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}/{prefix}")
-        return out
-    return [str(ipaddress.IPv6Network((number >> (128 - p) << (128 - p), p)))
-            for p in range(129)]
 
 
 def normalise(kind: str, value: str) -> str:
@@ -92,16 +48,16 @@ def normalise(kind: str, value: str) -> str:
             return str(ipaddress.ip_network(value, strict=False))
         except ValueError:
             pass
-    raise ApiError(422, f"Not a valid {kind} to ban.", kind="validation-error",
-                   errors={"value": [f"Not a valid {kind}."]})
+    raise InvalidField(f"Not a valid {kind} to ban.", kind="validation-error",
+                       errors={"value": [f"Not a valid {kind}."]})
 
 
 def create(key: ApiKey, site: str, kind: str, value: str, reason: str, days: int | None,
            comment: Comment | None = None) -> Ban:
     limit = int(current_app.config["BAN_MAX_DAYS_MODERATOR"])
     if Role(key.role) is not Role.ADMIN and (days is None or days > limit):
-        raise ApiError(403, f"Moderators can ban for at most {limit} days; ask an admin for "
-                       "longer or permanent bans.", kind="ban-too-long")
+        raise Refused(f"Moderators can ban for at most {limit} days; ask an admin for "
+                      "longer or permanent bans.", kind="ban-too-long")
     now = utcnow()
     ban = Ban(site=site, kind=kind, value=normalise(kind, value), reason=reason,
               created_by=key.actor, created_at=now,
@@ -117,16 +73,16 @@ def value_from_comment(kind: str, comment: Comment) -> str:
     review item."""
     if kind == "author":
         if not comment.author_id:
-            raise ApiError(422, "This comment has no author id to ban: its site did not send "
-                           "one.", errors={"kind": ["The comment has no author id."]})
+            raise InvalidField("This comment has no author id to ban: its site did not send "
+                               "one.", errors={"kind": ["The comment has no author id."]})
         return comment.author_id
     if kind == "email":
         return comment.author_email
     if kind == "domain":
         return comment.author_email.rpartition("@")[2]
     if not comment.ip:
-        raise ApiError(422, "This comment has no IP address to ban.",
-                       errors={"kind": ["The comment has no IP address."]})
+        raise InvalidField("This comment has no IP address to ban.",
+                           errors={"kind": ["The comment has no IP address."]})
     return comment.ip
 
 
@@ -173,8 +129,8 @@ def ban(args: dict[str, Any]) -> Ban:
     key = current_key()
     site = args["site"]
     if not key.may_see(site):
-        raise ApiError(422, "Say which site the ban is for.", kind="validation-error",
-                       errors={"site": ["Not a site this key may review."]})
+        raise InvalidField("Say which site the ban is for.", kind="validation-error",
+                           errors={"site": ["Not a site this key may review."]})
     created = create(key, site, args["kind"], args["value"], args["reason"], args.get("days"))
     audit(None, key, "ban", note=args["reason"],
           detail={"ban_id": created.id, "kind": created.kind, "value": created.value,
@@ -211,9 +167,9 @@ def lift(ban_id: int) -> Ban:
     key = current_key()
     row = db.session.get(Ban, ban_id)
     if row is None or not key.may_see(row.site):
-        raise ApiError(404, f"No ban {ban_id}.")
+        raise NotFound(f"No ban {ban_id}.")
     if row.lifted_at is not None:
-        raise ApiError(409, f"Ban {ban_id} was lifted by {row.lifted_by} at "
+        raise Conflict(f"Ban {ban_id} was lifted by {row.lifted_by} at "
                        f"{row.lifted_at.isoformat()}.", kind="already-lifted")
     row.lifted_at = utcnow()
     row.lifted_by = key.actor

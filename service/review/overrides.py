@@ -17,7 +17,7 @@ from sqlalchemy import CursorResult, and_, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from service import metrics
-from service.errors import ApiError
+from service.domain_errors import Conflict
 from service.events.outbox import record_event
 from service.extensions import db
 from service.models import ApiKey, Comment, Role, Status, utcnow
@@ -61,7 +61,7 @@ def override(comment: Comment, key: ApiKey, action: str, note: str | None = None
         wanted = " or ".join(NEEDS[action])
         why = ("it waits for review already" if comment.reported or
                from_status == Status.PENDING else f"it is {from_status}")
-        raise ApiError(409, f"Comment {comment.id} cannot be {_past(action)}: {why}; "
+        raise Conflict(f"Comment {comment.id} cannot be {_past(action)}: {why}; "
                        f"only {wanted} comments can.", kind="wrong-status",
                        extra={"current_status": from_status})
     now = utcnow()
@@ -107,7 +107,7 @@ def confirm(comment: Comment, key: ApiKey, action: str, note: str | None = None,
     the comment is not in that state, waits for review, or another moderator holds it."""
     wanted = CONFIRMS[action]
     if comment.status != wanted or comment.reported:
-        raise ApiError(409, f"Comment {comment.id} is {comment.status}"
+        raise Conflict(f"Comment {comment.id} is {comment.status}"
                        f"{' and waits for review' if comment.reported else ''}; only a "
                        f"{wanted} comment that waits for nobody can be confirmed.",
                        kind="wrong-status", extra={"current_status": comment.status})
@@ -137,19 +137,19 @@ def _past(action: str) -> str:
     return {"remove": "removed", "restore": "restored", "reopen": "re-opened"}[action]
 
 
-def _conflict(comment: Comment, key: ApiKey, now: Any) -> ApiError:  # noqa: ANN401
+def _conflict(comment: Comment, key: ApiKey, now: Any) -> Conflict:  # noqa: ANN401
     """The 409 for an override whose conditional update matched nothing."""
     db.session.rollback()
     db.session.refresh(comment)
     if comment.escalated and Role(key.role) is not Role.ADMIN:
-        return ApiError(409, f"Comment {comment.id} was escalated to an admin.",
+        return Conflict(f"Comment {comment.id} was escalated to an admin.",
                         kind="escalated", extra={"current_status": comment.status})
     expires = comment.claim_expires_at
     if comment.claim_key_id not in (None, key.id) and expires is not None and expires > now:
-        return ApiError(409, f"Comment {comment.id} is claimed by {comment.claimed_by} until "
+        return Conflict(f"Comment {comment.id} is claimed by {comment.claimed_by} until "
                         f"{expires.isoformat()}.", kind="claimed",
                         extra={"claimed_by": comment.claimed_by,
                                "claim_expires_at": expires.isoformat(),
                                "current_status": comment.status})
-    return ApiError(409, f"Comment {comment.id} changed while you acted on it; look again.",
+    return Conflict(f"Comment {comment.id} changed while you acted on it; look again.",
                     kind="changed", extra={"current_status": comment.status})

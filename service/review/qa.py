@@ -25,7 +25,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 
 from service.auth import current_key, review_endpoint
-from service.errors import ApiError
+from service.domain_errors import Conflict
 from service.extensions import db
 from service.models import QaSample, utcnow
 from service.review.schemas import QA_GRADES as GRADES
@@ -71,7 +71,7 @@ def grade(comment_id: int, key: Any, value: str, note: str | None) -> QaSample: 
     comment = load(comment_id)
     sample = sample_of(comment.id)
     if sample is None:
-        raise ApiError(409, f"Comment {comment_id} is not in the QA sample.", kind="not-in-qa")
+        raise Conflict(f"Comment {comment_id} is not in the QA sample.", kind="not-in-qa")
     now = utcnow()
     result = db.session.execute(
         update(QaSample).where(QaSample.id == sample.id, QaSample.grade.is_(None))
@@ -81,7 +81,7 @@ def grade(comment_id: int, key: Any, value: str, note: str | None) -> QaSample: 
         db.session.rollback()
         sample = sample_of(comment.id)
         assert sample is not None  # samples are never deleted but with their comment
-        raise ApiError(409, f"Comment {comment_id} was graded already ({sample.grade}, by "
+        raise Conflict(f"Comment {comment_id} was graded already ({sample.grade}, by "
                        f"{sample.graded_by}).", kind="graded",
                        extra={"grade": sample.grade, "graded_by": sample.graded_by})
     audit(comment, key, "qa-grade", note=note, detail={"grade": value}, now=now)

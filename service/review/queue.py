@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -13,6 +12,7 @@ from service.extensions import db
 from service.models import WAITING, ApiKey, Comment, CommentVersion, QaSample, Report, Status
 from service.pagination import decode, encode
 from service.review.workflow import in_queue
+from service.runtime import current_runtime
 
 
 def queue_condition(queue: str) -> ColumnElement[bool]:
@@ -168,7 +168,7 @@ def thread_context(comment: Comment) -> dict[str, Any]:
 
 def score_details(comment: Comment) -> list[dict[str, Any]]:
     """Each score beside the site policy's thresholds for it and the terms behind it."""
-    runtime = current_app.extensions["moderation.runtime"]
+    runtime = current_runtime()
     policy = runtime.policy_for(comment.site)
     thresholds = policy.thresholds if policy is not None else {}
     details = []

@@ -33,7 +33,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.auth import current_key, require
-from service.errors import ApiError
+from service.domain_errors import Conflict, NotFound
 from service.events.outbox import record_event
 from service.extensions import db
 from service.limits import submit_limits
@@ -114,7 +114,7 @@ def add_report(comment: Comment, reason: str, reporter: str | None,
     Returns the report, the comment and whether the report was a repeat by the same reader
     (then nothing is counted and the first report is returned)."""
     if comment.status != Status.PUBLISHED:
-        raise ApiError(409, f"Comment {comment.id} is {comment.status}; only published comments "
+        raise Conflict(f"Comment {comment.id} is {comment.status}; only published comments "
                        "can be reported.", kind="not-published",
                        extra={"current_status": comment.status})
     key = reporter_key(reporter, ip)
@@ -168,7 +168,7 @@ def report_comment(args: dict[str, Any], comment_id: int) -> tuple[dict[str, Any
     nothing)."""
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.site != current_key().site:
-        raise ApiError(404, f"No comment {comment_id} on this site.")
+        raise NotFound(f"No comment {comment_id} on this site.")
     ip = args.get("reporter_ip")
     report, comment, duplicate = add_report(comment, args["reason"], args.get("reporter"),
                                             str(ip) if ip is not None else request.remote_addr)

@@ -17,7 +17,8 @@ from sqlalchemy import CursorResult, and_, literal_column, or_, select, text, up
 from sqlalchemy.sql.elements import ColumnElement
 
 from service import metrics
-from service.errors import ApiError
+from service.domain_errors import Conflict, DomainError
+from service.errors import status_of
 from service.events.outbox import record_event
 from service.extensions import db
 from service.i18n import N_, texts
@@ -83,14 +84,14 @@ def detail_site(key: ApiKey, detail: dict[str, Any] | None) -> str | None:
     return key.sites[0] if len(key.sites) == 1 else None
 
 
-def _conflict(comment: Comment, key: ApiKey, now: datetime) -> ApiError:
+def _conflict(comment: Comment, key: ApiKey, now: datetime) -> Conflict:
     """The 409 for an item that is decided already or held by someone else."""
     db.session.rollback()
     db.session.refresh(comment)
     if comment.decided_by and not _waiting(comment):
         decided_at = comment.decided_at
         assert decided_at is not None  # set and cleared together with decided_by
-        return ApiError(409, f"Comment {comment.id} was already decided ({comment.status}) by "
+        return Conflict(f"Comment {comment.id} was already decided ({comment.status}) by "
                         f"{comment.decided_by} at {decided_at.isoformat()}; to change it, "
                         "remove, restore or reopen it.",
                         kind="already-decided",
@@ -98,21 +99,21 @@ def _conflict(comment: Comment, key: ApiKey, now: datetime) -> ApiError:
                                "decided_by": comment.decided_by,
                                "decided_at": decided_at.isoformat()})
     if not _waiting(comment):
-        return ApiError(409, f"Comment {comment.id} is {comment.status} and not waiting for "
+        return Conflict(f"Comment {comment.id} is {comment.status} and not waiting for "
                         "review; to change it, remove, restore or reopen it.",
                         kind="not-in-queue",
                         extra={"current_status": comment.status, "decided_by": None,
                                "decided_at": None})
     if comment.escalated and Role(key.role) is not Role.ADMIN:
-        return ApiError(409, f"Comment {comment.id} was escalated to an admin.",
+        return Conflict(f"Comment {comment.id} was escalated to an admin.",
                         kind="escalated", extra={"current_status": comment.status})
     expires = comment.claim_expires_at
     if expires is None:
         # Nobody holds it now: the claim was given up (or the item decided and undone) between
         # the failed update and this read.  The caller may simply try again.
-        return ApiError(409, f"Comment {comment.id} changed while you acted on it; try again.",
+        return Conflict(f"Comment {comment.id} changed while you acted on it; try again.",
                         kind="changed", extra={"current_status": comment.status})
-    return ApiError(409, f"Comment {comment.id} is claimed by {comment.claimed_by} until "
+    return Conflict(f"Comment {comment.id} is claimed by {comment.claimed_by} until "
                     f"{expires.isoformat()}.", kind="claimed",
                     extra={"claimed_by": comment.claimed_by,
                            "claim_expires_at": expires.isoformat(),
@@ -158,7 +159,7 @@ def release(comment: Comment, key: ApiKey) -> Comment:
         .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         db.session.rollback()
-        raise ApiError(409, f"You do not hold a claim on comment {comment.id}.",
+        raise Conflict(f"You do not hold a claim on comment {comment.id}.",
                        kind="not-claimed")
     audit(comment, key, "release")
     db.session.commit()
@@ -306,10 +307,10 @@ def undo(comment: Comment, key: ApiKey) -> Comment:
         .order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none()
     window = timedelta(minutes=int(current_app.config["UNDO_MINUTES"]))
     if last is None or last.action == "undo" or last.key_id != key.id:
-        raise ApiError(409, "Only your own latest decision on this comment can be undone.",
+        raise Conflict("Only your own latest decision on this comment can be undone.",
                        kind="nothing-to-undo")
     if now - last.created_at > window:
-        raise ApiError(409, f"The undo window of {window.seconds // 60} minutes has passed.",
+        raise Conflict(f"The undo window of {window.seconds // 60} minutes has passed.",
                        kind="undo-window-passed")
     was_visible = comment.status == Status.PUBLISHED and not comment.hidden
     back_to = last.from_status or Status.PENDING.value
@@ -331,7 +332,7 @@ def undo(comment: Comment, key: ApiKey) -> Comment:
         .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         db.session.rollback()
-        raise ApiError(409, "The comment changed since your decision; nothing was undone.",
+        raise Conflict("The comment changed since your decision; nothing was undone.",
                        kind="changed")
     db.session.refresh(comment)
     audit(comment, key, "undo", from_status=last.to_status, to_status=back_to,
@@ -359,7 +360,7 @@ def bulk_decide(ids: list[int], key: ApiKey, action: str, note: str | None,
             comment = load(comment_id)
             decide(comment, key, action, note=note, reason=reason)
             outcomes.append(Outcome(comment_id, True, 200, comment=comment))
-        except ApiError as err:
+        except DomainError as err:
             db.session.rollback()
-            outcomes.append(Outcome(comment_id, False, err.status, detail=err.detail))
+            outcomes.append(Outcome(comment_id, False, status_of(err), detail=err.detail))
     return outcomes

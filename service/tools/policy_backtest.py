@@ -26,6 +26,7 @@ from service.extensions import db
 from service.intake.pipeline import stored_submission
 from service.intake.stored_facts import DatabaseFacts
 from service.models import Comment, Status, utcnow
+from service.runtime import current_runtime
 
 
 def parse_duration(value: str) -> timedelta:
@@ -54,7 +55,7 @@ def stored_items(site: str, since: timedelta, limit: int) -> Iterator[BacktestIt
 
 
 def csv_items(path: Path, site: str) -> Iterator[BacktestItem]:
-    runtime = current_app.extensions["moderation.runtime"]
+    runtime = current_runtime()
     if runtime.model is None:
         raise click.ClickException(f"no model to score the texts: {runtime.model_error}")
     with path.open(newline="", encoding="utf-8") as handle:
@@ -96,7 +97,7 @@ def backtest_command(path: Path, site: str, since: str, limit: int, data_file: P
             click.echo(str(problem), err=True)
         raise SystemExit(1) from exc
     if data_file is not None:
-        live = current_app.extensions["moderation.runtime"].policy_for(site)
+        live = current_runtime().policy_for(site)
         report = backtest(csv_items(data_file, site), draft, current=live)
         click.echo(f"draft {draft.version[:19]} against the live policy on {data_file}")
     else:

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import AuditEntry, Comment, Status
 from service.review import qa
+from service.runtime import current_runtime
 from service.site_models import PromotionError, SiteModels, is_held_out
 
 
@@ -147,7 +148,7 @@ def promote_command(site: str, candidate_dir: Path, rounds: int) -> None:
     """
     from classifier import ModelError
 
-    runtime = current_app.extensions["moderation.runtime"]
+    runtime = current_runtime()
     current = runtime.model_for(site)
     if current is None:
         raise click.ClickException(f"no current model to compare with: {runtime.model_error}")

@@ -10,6 +10,7 @@ import marshmallow as ma
 from flask import g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from service.domain_errors import DomainError
 from service.errors import ApiError
 from service.extensions import db
 from service.review import overrides, qa, workflow
@@ -53,7 +54,7 @@ def decide(comment_id: int) -> BaseResponse:
                                   note=args.get("note"), reason=args.get("reason"))
     except ma.ValidationError as err:
         return invalid_page(err)
-    except ApiError as err:
+    except (ApiError, DomainError) as err:
         return problem_page(err)
     return redirect_done(args["action"], comment.id)
 
@@ -62,7 +63,7 @@ def decide(comment_id: int) -> BaseResponse:
 def undo(comment_id: int) -> BaseResponse:
     try:
         comment = workflow.undo(load(comment_id), g.api_key)
-    except ApiError as err:
+    except (ApiError, DomainError) as err:
         return problem_page(err)
     return redirect_done("undo", comment.id)
 
@@ -71,7 +72,7 @@ def undo(comment_id: int) -> BaseResponse:
 def release(comment_id: int) -> BaseResponse:
     try:
         comment = workflow.release(load(comment_id), g.api_key)
-    except ApiError as err:
+    except (ApiError, DomainError) as err:
         return problem_page(err)
     return redirect_done("release", comment.id)
 
@@ -84,7 +85,7 @@ def override(comment_id: int, action: str) -> BaseResponse:
                                      note=args.get("note"), reason=args.get("reason"))
     except ma.ValidationError as err:
         return invalid_page(err)
-    except ApiError as err:
+    except (ApiError, DomainError) as err:
         return problem_page(err)
     return redirect_done(action, comment.id, _item_url(comment.id))
 
@@ -96,7 +97,7 @@ def grade(comment_id: int) -> BaseResponse:
         qa.grade(comment_id, g.api_key, args["grade"], args.get("note"))
     except ma.ValidationError as err:
         return invalid_page(err)
-    except ApiError as err:
+    except (ApiError, DomainError) as err:
         return problem_page(err)
     return redirect_done("qa", comment_id, _item_url(comment_id))
 
@@ -109,7 +110,7 @@ def ban(comment_id: int) -> BaseResponse:
                    args["reason"], args.get("days"))
     except ma.ValidationError as err:
         return invalid_page(err)
-    except ApiError as err:
+    except (ApiError, DomainError) as err:
         db.session.rollback()
         return problem_page(err)
     return redirect_done("ban", comment_id, _item_url(comment_id))

@@ -12,7 +12,8 @@ import marshmallow as ma
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from service.errors import ApiError, flatten_messages
+from service.domain_errors import DomainError
+from service.errors import ApiError, as_api_error, flatten_messages
 from service.models import utcnow
 from service.review.moderate import sessions, texts
 from service.review.moderate.texts import P_
@@ -99,7 +100,9 @@ def message_page(text: str, status: int, detail: str | None = None) -> BaseRespo
                     status=status)
 
 
-def problem_page(err: ApiError) -> BaseResponse:
+def problem_page(err: ApiError | DomainError) -> BaseResponse:
+    if isinstance(err, DomainError):
+        err = as_api_error(err)
     said = CONFLICTS.get(err.kind or "")
     if said is not None:
         return message_page(texts.gettext(said), err.status, err.detail)

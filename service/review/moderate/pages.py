@@ -15,6 +15,7 @@ import marshmallow as ma
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from service.domain_errors import DomainError
 from service.errors import ApiError, flatten_messages
 from service.limits import limiter
 from service.models import Comment, Role, Status, utcnow
@@ -32,6 +33,7 @@ from service.review.moderate.frame import (
 from service.review.moderate.highlight import pieces
 from service.review.moderate.texts import P_
 from service.review.schemas import QUEUES, QueueArgsSchema
+from service.runtime import current_runtime
 
 queue_args_schema = QueueArgsSchema()
 
@@ -105,7 +107,7 @@ def queue_page() -> BaseResponse:
         args = queue_args_schema.load({k: v for k, v in raw.items() if k not in error})
     try:
         page = queue.page(args, g.api_key)
-    except ApiError as err:  # a cursor that is not ours
+    except (ApiError, DomainError) as err:  # a cursor that is not ours
         return problem_page(err)
     filters = {k: raw[k] for k in QUEUE_FILTERS if k in raw and not (error and k in error)}
     done = request.args.get("done", type=int)
@@ -126,7 +128,7 @@ def _queue_url(query: dict[str, str]) -> str:
 
 
 def _reasons(site: str | None) -> tuple[str, ...]:
-    runtime = current_app.extensions["moderation.runtime"]
+    runtime = current_runtime()
     policy = runtime.policy_for(site or runtime.default_site)
     return policy.reasons if policy is not None else ()
 
@@ -155,7 +157,7 @@ def _neighbours(comment_id: int, back: str) -> tuple[int | None, int | None]:
     raw = {k: v for k, v in query.items() if v.strip() and k in (*QUEUE_FILTERS, "cursor")}
     try:
         ids = [c.id for c in queue.page(queue_args_schema.load(raw), g.api_key)["items"]]
-    except (ma.ValidationError, ApiError):
+    except (ma.ValidationError, ApiError, DomainError):
         return None, None
     if comment_id not in ids:
         return None, ids[0] if ids else None
@@ -169,14 +171,14 @@ def item_page(comment_id: int) -> BaseResponse:
     key = g.api_key
     try:
         comment = load(comment_id)
-    except ApiError as err:
+    except (ApiError, DomainError) as err:
         return problem_page(err)
     held_by_other = None
     may_decide = not comment.escalated or Role(key.role) is Role.ADMIN
     if _waiting(comment) and may_decide:
         try:
             workflow.claim(comment, key)
-        except ApiError as err:
+        except (ApiError, DomainError) as err:
             if err.kind == "claimed":
                 held_by_other = err.extra
             comment = load(comment_id)

@@ -244,7 +244,8 @@ def test_override_writes_its_audit_row_and_event_in_one_transaction(
 
 def test_a_failed_override_leaves_no_audit_row_and_no_event(
         app: Flask, client: FlaskClient, site_key: str, moderator_key: str) -> None:
-    from service.errors import ApiError
+    from service.domain_errors import Conflict
+    from service.errors import status_of
     from service.extensions import db
     from service.keys import verify
     from service.models import Comment
@@ -255,9 +256,9 @@ def test_a_failed_override_leaves_no_audit_row_and_no_event(
     with app.app_context():
         key = verify(moderator_key)
         assert key is not None
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(Conflict) as refused:
             override(db.session.get(Comment, comment_id), key, "remove")
-        assert refused.value.status == 409 and refused.value.kind == "wrong-status"
+        assert status_of(refused.value) == 409 and refused.value.kind == "wrong-status"
     after = _rows(app, comment_id)
     assert [a.id for a in after[0]] == [a.id for a in before[0]]
     assert [e.id for e in after[1]] == [e.id for e in before[1]]
