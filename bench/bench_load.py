@@ -124,6 +124,7 @@ def profile(url: str, key: str, n: int = 2000) -> None:
 
     import service.intake.comments
     import service.intake.pipeline
+    import service.intake.storing
     from policy_engine.policy import Policy
     from service import create_app
     from service.intake.stored_facts import DatabaseFacts
@@ -147,7 +148,7 @@ def profile(url: str, key: str, n: int = 2000) -> None:
     timed(service.intake.pipeline, "score", "classifier (scores and explanations)")
     timed(Policy, "evaluate", "policy (rules, incl. the facts query)")
     timed(DatabaseFacts, "answer_all", "  of which the facts query (one round trip)")
-    timed(service.intake.pipeline, "_store", "store comment + audit row (durable)")
+    timed(service.intake.storing, "store", "store comment + audit row (durable)")
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_SUBMIT_PER_KEY": "1000000/minute",
                       "RATELIMIT_SUBMIT_PER_IP": "1000000/minute", "LOG_LEVEL": "WARNING"})

@@ -12,22 +12,22 @@ rejected (``X-akismet-pro-tip: discard`` with a rejection), ``false`` published;
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import func, select
 
 from policy_engine import Action, Reason
 from service.akismet.fields import AkismetComment, AkismetError, read_comment
 from service.akismet.verdicts import apply_verdict, find_comment
 from service.auth import MAX_KEY_LENGTH
-from service.errors import ApiError
+from service.domain_errors import Refused
 from service.extensions import db
 from service.intake.browser import HONEYPOT
-from service.intake.pipeline import decide, evaluate
+from service.intake.pipeline import decide, moderate, resolve
 from service.keys import verify
 from service.limits import akismet_limits
 from service.models import ApiKey, Comment, Role, Status
+from service.runtime import current_runtime
 
 blp = Blueprint("akismet", __name__)
 
@@ -70,10 +70,6 @@ def _site_key() -> ApiKey | None:
     return key
 
 
-def _runtime() -> Any:  # noqa: ANN401 - the app's Runtime, kept in its extensions
-    return current_app.extensions["moderation.runtime"]
-
-
 def _check_answer(status: str, comment_id: int | None) -> Response:
     body, headers = STATUS_ANSWERS[Status(status)]
     if comment_id is not None:
@@ -104,11 +100,13 @@ def comment_check() -> Response:
         if stored is not None:
             return _check_answer(stored.status, stored.id)
     verdict = _verdict(incoming)
+    resolved = resolve(current_runtime(), key.site or "")
     try:
         if incoming.is_test:
-            return _check_answer(evaluate(_runtime(), incoming.submission, verdict).status, None)
-        decided = decide(_runtime(), incoming.submission, verdict)
-    except ApiError as err:
+            moderated = moderate(resolved, incoming.submission, verdict=verdict)
+            return _check_answer(moderated.status, None)
+        decided = decide(resolved, incoming.submission, verdict)
+    except Refused as err:
         if err.kind != "thread-closed":
             raise
         # Refused and stored nowhere, so the site should not keep it either.
@@ -151,7 +149,7 @@ def _submit(spam: bool) -> Response:
     if comment is None:
         # Never checked with us (sent to Akismet before the switch, say): stored and
         # decided as a submission first, so that the verdict has a comment to decide.
-        decided = decide(_runtime(), incoming.submission)
+        decided = decide(resolve(current_runtime(), key.site or ""), incoming.submission)
         comment = db.session.get(Comment, decided.id)
         assert comment is not None  # just stored and committed
     apply_verdict(comment, key, spam)

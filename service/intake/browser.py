@@ -21,10 +21,12 @@ from policy_engine import Action, Reason
 from service.errors import ApiError
 from service.extensions import db
 from service.i18n import N_, choose_language, reader_language, texts
-from service.intake.comments import SUBMISSION_BODY, load_submission, request_data, runtime
-from service.intake.pipeline import Decided, decide
+from service.intake.answers import Decided
+from service.intake.comments import SUBMISSION_BODY, load_submission, request_data
+from service.intake.pipeline import decide, resolve
 from service.limits import submit_limits
 from service.models import BrowserSite
+from service.runtime import current_runtime
 from service.schemas import DecisionSchema
 
 blp = Blueprint("browser", __name__, url_prefix="/v1/public",
@@ -82,11 +84,12 @@ def submit(public_id: str) -> Decided:
     """Submit a comment from a reader's browser (JSON or a plain form post)."""
     site = _site(public_id)
     g.cors_origin = _allowed_origin(site)
-    choose_language(runtime().policy_for(site.site))
+    resolved = resolve(current_runtime(), site.site)
+    choose_language(resolved.policy)
     data = request_data()
     trap = data.pop(site.honeypot, None)
-    submission = load_submission(site.site, data, from_browser=True)
-    decided = decide(runtime(), submission, verdict=HONEYPOT if trap else None)
+    submission = load_submission(resolved, data, from_browser=True)
+    decided = decide(resolved, submission, verdict=HONEYPOT if trap else None)
     return decided.for_reader(reader_language())
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
-from flask import current_app, g, request
+from flask import g, request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,28 +12,29 @@ from sqlalchemy.exc import IntegrityError
 from policy_engine import Submission
 from service.api_links import NEW_COMMENT
 from service.auth import current_key, require
-from service.errors import ApiError, flatten_messages
+from service.domain_errors import NotFound
+from service.errors import ApiError
 from service.extensions import db
 from service.i18n import N_, choose_language, gettext, reader_language
+from service.intake.answers import Decided
 from service.intake.idempotency import HEADER, earlier_comment, idempotency_of
-from service.intake.pipeline import Decided, decide
+from service.intake.pipeline import Resolved, decide, resolve
+from service.intake.validation import Sender, validate
 from service.limits import submit_limits
-from service.models import Comment, Role, Status, utcnow
+from service.models import Comment, Role, Status
 from service.pagination import decode, encode
 from service.reader_reasons import reader_reasons
+from service.runtime import current_runtime
 from service.schemas import (
     CURSOR_NOT_OURS,
     CommentStatusSchema,
     DecisionSchema,
     PageArgsSchema,
     ThreadPageSchema,
-    submission_schema,
 )
 
 blp = Blueprint("comments", __name__, url_prefix="/v1", description="Comment submissions")
 
-# Used when no policy could be loaded: the fields the default policy asks for.
-FALLBACK_REQUIRED = frozenset({"thread", "name", "email", "body"})
 STATUS_FIELDS = ("id", "thread", "status", "scores", "policy_version", "model_version",
                  "created_at", "decided_at")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -45,10 +45,6 @@ SUBMISSION_BODY = {
         "application/x-www-form-urlencoded": {"schema": "Submission"},
     },
 }
-
-
-def runtime() -> Any:
-    return current_app.extensions["moderation.runtime"]
 
 
 def request_data() -> dict[str, Any]:
@@ -68,59 +64,24 @@ def request_data() -> dict[str, Any]:
                    kind="unsupported-media-type")
 
 
-def validated_fields(site: str, data: dict[str, Any],
-                     only: frozenset[str] | None = None) -> dict[str, Any]:
-    """``data`` checked against the site policy's required fields and limits (``only``:
-    just these fields, as an edit of the body needs), messages in the reader's language;
-    a 422 naming each bad field."""
-    policy = runtime().policy_for(site)
-    language = g.get("reader_language") or choose_language(policy)
-    required = policy.fields.required if policy is not None else FALLBACK_REQUIRED
-    limits = policy.fields.limits if policy is not None else {}
-    if only is not None:
-        required = frozenset(required) & only
-    try:
-        return submission_schema(required, limits, language).load(data)
-    except ma.ValidationError as err:
-        raise ApiError(422, gettext(N_("The comment has invalid or missing fields.")),
-                       kind="validation-error", errors=flatten_messages(err.messages)) from err
+def sender(from_browser: bool = False) -> Sender:
+    """What the request says about who sent it (used where the body does not say)."""
+    return Sender(ip=request.remote_addr, user_agent=request.user_agent.string[:500] or None,
+                  referrer=(request.referrer or "")[:2000] or None, from_browser=from_browser)
 
 
-def load_submission(site: str, data: dict[str, Any] | None = None,
+def load_submission(resolved: Resolved, data: dict[str, Any] | None = None,
                     from_browser: bool = False) -> Submission:
-    """Validate the request against the site policy's schema into a :class:`Submission`.
+    """The request validated against the resolved policy's schema (see
+    :func:`service.intake.validation.validate`), messages in the reader's language.
 
     A site's server passes on its reader's ``ip``, ``user_agent``, ``referrer`` and its own
     ``author_id``; a browser cannot be trusted to, so for ``from_browser`` the first three
     always come from the request and an ``author_id`` is ignored.
     """
-    fields = validated_fields(site, request_data() if data is None else data)
-    parent_id = fields.get("parent_id")
-    if parent_id is not None:
-        parent = db.session.get(Comment, parent_id)
-        if parent is None or parent.site != site or parent.thread != fields.get("thread"):
-            raise ApiError(
-                422, gettext(N_("The comment replies to a comment that is not in this thread.")),
-                kind="validation-error",
-                errors={"parent_id": [gettext(N_("No such comment in this thread."))]})
-    if from_browser:
-        for name in ("ip", "user_agent", "referrer", "author_id"):
-            fields.pop(name, None)
-    ip = fields.get("ip")
-    return Submission(
-        site=site,
-        thread=fields.get("thread", ""),
-        name=fields.get("name", ""),
-        email=fields.get("email", ""),
-        body=fields.get("body", ""),
-        website=fields.get("website"),
-        parent_id=parent_id,
-        ip=str(ip) if ip is not None else request.remote_addr,
-        user_agent=fields.get("user_agent") or request.user_agent.string[:500] or None,
-        referrer=fields.get("referrer") or (request.referrer or "")[:2000] or None,
-        submitted_at=utcnow(),
-        author_id=fields.get("author_id") or None,
-    )
+    language = g.get("reader_language") or choose_language(resolved.policy)
+    return validate(resolved, request_data() if data is None else data,
+                    sender(from_browser), language)
 
 
 @blp.route("/comments", methods=["POST"])
@@ -146,16 +107,16 @@ def submit_comment() -> Decided | tuple[Decided, int, dict[str, str]]:
     `Accept-Language` among those the site's policy serves, else in the policy's language
     (the answer's `Content-Language`). Only the reasons for the outcome are listed.
     """
-    site = current_key().site or ""
-    choose_language(runtime().policy_for(site))
+    resolved = resolve(current_runtime(), current_key().site or "")
+    choose_language(resolved.policy)
     idem = idempotency_of(request.headers, current_key().id, request_data())
     if idem is not None:
         earlier = earlier_comment(idem)
         if earlier is not None:
             return _replayed(earlier)
-    submission = load_submission(site)
+    submission = load_submission(resolved)
     try:
-        return decide(runtime(), submission, idempotency=idem).for_reader(reader_language())
+        return decide(resolved, submission, idempotency=idem).for_reader(reader_language())
     except IntegrityError:
         # a retry of the same request, stored by another worker a moment ago
         db.session.rollback()
@@ -173,7 +134,7 @@ def _replayed(comment: Comment) -> tuple[Decided, int, dict[str, str]]:
 def site_comment(comment_id: int) -> Comment:
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.site != current_key().site:
-        raise ApiError(404, f"No comment {comment_id} on this site.")
+        raise NotFound(f"No comment {comment_id} on this site.")
     return comment
 
 
@@ -184,7 +145,7 @@ def site_comment(comment_id: int) -> Comment:
 def get_comment(comment_id: int) -> dict[str, Any]:
     """A comment's current status and the reasons for it, in the reader's language."""
     comment = site_comment(comment_id)
-    language = choose_language(runtime().policy_for(comment.site))
+    language = choose_language(current_runtime().policy_for(comment.site))
     view = {name: getattr(comment, name) for name in STATUS_FIELDS}
     view["reasons"] = reader_reasons(comment.status, comment.reasons, language)
     return view

@@ -19,20 +19,23 @@ from dataclasses import replace
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
+from flask import g
 from flask_smorest import Blueprint
 from sqlalchemy import func, select, update
 
 from service.auth import current_key, require
-from service.errors import ApiError
+from service.domain_errors import Conflict
 from service.events.outbox import record_event
 from service.extensions import db
-from service.i18n import N_, gettext, reader_language
-from service.intake.comments import request_data, site_comment, validated_fields
-from service.intake.pipeline import STORED_DECISION, Decided, evaluate, stored_submission
+from service.i18n import N_, choose_language, gettext, reader_language
+from service.intake.answers import Decided
+from service.intake.comments import request_data, site_comment
+from service.intake.pipeline import Resolved, moderate, resolve, stored_submission
+from service.intake.validation import check_fields
 from service.limits import submit_limits
 from service.models import Comment, CommentVersion, Role, Status, utcnow
 from service.review.workflow import close_reports
+from service.runtime import current_runtime
 from service.schemas import DecisionSchema
 
 blp = Blueprint("edits", __name__, url_prefix="/v1", description="Edits and withdrawals")
@@ -47,10 +50,10 @@ class EditArgsSchema(ma.Schema):
 
 def _editable(comment: Comment) -> None:
     if comment.status == Status.WITHDRAWN:
-        raise ApiError(409, gettext(N_("This comment was withdrawn.")), kind="withdrawn")
+        raise Conflict(gettext(N_("This comment was withdrawn.")), kind="withdrawn")
     if comment.status == Status.REJECTED and comment.decided_by is not None:
-        raise ApiError(409, gettext(N_("A moderator rejected this comment; it cannot be "
-                                       "edited.")), kind="decided-by-moderator")
+        raise Conflict(gettext(N_("A moderator rejected this comment; it cannot be "
+                                  "edited.")), kind="decided-by-moderator")
 
 
 def _keep_version(comment: Comment) -> None:
@@ -65,17 +68,19 @@ def _keep_version(comment: Comment) -> None:
         replaced_at=utcnow()))
 
 
-def edit(comment: Comment, body: str, key: Any) -> Comment:  # noqa: ANN401
-    """Moderate ``body`` as the comment's new text and store it; commits."""
+def edit(comment: Comment, body: str, key: Any,  # noqa: ANN401
+         resolved: Resolved | None = None) -> Comment:
+    """Moderate ``body`` as the comment's new text and store it; commits.  ``resolved``:
+    the policy the new body was validated with (else the site's current one)."""
     from service.review.workflow import audit
 
     _editable(comment)
-    runtime = current_app.extensions["moderation.runtime"]
+    resolved = resolved or resolve(current_runtime(), comment.site)
     submission = replace(stored_submission(comment), body=body, submitted_at=utcnow())
-    decided = evaluate(runtime, submission, exclude_id=comment.id)
+    decided = moderate(resolved, submission, exclude_id=comment.id)
     before = comment.status
     _keep_version(comment)
-    values = {name: decided.values[name] for name in STORED_DECISION}
+    values = decided.row.decision()
     values.update(body=body, edited_at=submission.submitted_at, decided_at=None,
                   decided_by=None, decided_key_id=None, claimed_by=None, claim_key_id=None,
                   claim_expires_at=None, hidden=False, reported=False, escalated=False,
@@ -114,11 +119,12 @@ def withdraw(comment: Comment, key: Any) -> None:  # noqa: ANN401
     db.session.commit()
 
 
-def _new_body(site: str) -> str:
-    """The request's new body, checked against the site policy's rules for ``body``."""
+def _new_body(resolved: Resolved) -> str:
+    """The request's new body, checked against the resolved policy's rules for ``body``."""
     data = request_data()
-    fields = validated_fields(site, {"body": data["body"]} if "body" in data else {},
-                              only=frozenset({"body"}))
+    language = g.get("reader_language") or choose_language(resolved.policy)
+    fields = check_fields(resolved.policy, {"body": data["body"]} if "body" in data else {},
+                          language, only=frozenset({"body"}))
     return str(fields.get("body", ""))
 
 
@@ -137,8 +143,9 @@ def edit_comment(comment_id: int) -> Decided:
     earlier versions are kept for moderators. Emits `comment.edited`.
     """
     comment = site_comment(comment_id)
-    body = _new_body(comment.site)
-    comment = edit(comment, body, current_key())
+    resolved = resolve(current_runtime(), comment.site)
+    body = _new_body(resolved)
+    comment = edit(comment, body, current_key(), resolved)
     return Decided.first_answer(comment).for_reader(reader_language())
 
 

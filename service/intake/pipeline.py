@@ -1,61 +1,86 @@
-"""The pipeline of one submission: score, apply the policy, decide, store.
+"""The pipeline of one submission, as small typed steps that each run without HTTP.
 
-Validation happens before (in the view, with the policy's schema); this module takes a
-validated :class:`policy_engine.Submission` and returns the stored :class:`Comment`.
+=========  ===================================================================
+resolve    the site's policy and model, looked up once (:class:`Resolved`)
+validate   the fields against that policy (``service.intake.validation``)
+admit      the story's own settings: a closed story refuses (:class:`Admitted`)
+score      the classifier's scores and explanations (:class:`Scored`)
+evaluate   the policy's rules, with the stored facts (:class:`Judged`)
+route      where it goes: the status, and a story's own hold (:class:`Routed`)
+store      the comment and its audit row, durable (``service.intake.storing``)
+=========  ===================================================================
+
+:func:`decide` runs them from ``admit`` on for a new comment and answers a
+:class:`Decided`; an edit (``service.intake.edits``) runs :func:`moderate` (``admit`` to
+``route``) and updates the comment instead.  Every step after ``resolve`` takes the
+:class:`Resolved` it was given, so a reload of the policy between two steps cannot
+validate with one version and decide with another.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields, replace
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from flask import g
-from sqlalchemy import bindparam, insert, literal, select
 
 from policy_engine import Action, Decision, Reason, Submission, fingerprint
 from service import metrics
-from service.errors import ApiError
-from service.events.outbox import add_event, held_view
-from service.extensions import db
+from service.domain_errors import Refused
 from service.i18n import N_, gettext, texts
-from service.intake import threads
+from service.intake import storing
+from service.intake.answers import STATUS_FOR, Decided
 from service.intake.idempotency import Idempotency
+from service.intake.qa_draw import draw
 from service.intake.stored_facts import DatabaseFacts
-from service.models import AuditEntry, Comment, QaSample, Status, ThreadSetting
-from service.reader_reasons import reader_reasons
-from service.review import qa
+from service.intake.story import CLOSED_MESSAGE, Story, story_hold, story_of
+from service.models import Comment, Status
 from service.runtime import Runtime
 
-# Built once: the statements are the same for every submission, only the values change.
-COMMENTS, AUDIT = Comment.__table__, AuditEntry.__table__
-INSERT_COMMENT = insert(COMMENTS).returning(COMMENTS.c.id)
-INSERT_SUBMITTED = insert(AUDIT)
-# PostgreSQL takes both rows in one statement (an INSERT in a WITH clause): one round trip.
-COMMENT_FIELDS = ("site", "thread", "parent_id", "author_name", "author_email", "author_id",
-                  "author_website", "body", "body_fingerprint", "ip", "user_agent", "referrer",
-                  "status",
-                  "decided_action", "reasons", "scores", "terms", "labels", "rule_ids", "risk",
-                  "priority", "policy_version", "model_version", "created_at",
-                  "idempotency_key", "request_hash")
-_stored = insert(COMMENTS).values(
-    {name: bindparam(name, type_=COMMENTS.c[name].type) for name in COMMENT_FIELDS}
-).returning(COMMENTS.c.id, COMMENTS.c.site, COMMENTS.c.status,
-                                     COMMENTS.c.created_at).cte("stored")
-INSERT_BOTH = insert(AUDIT).from_select(
-    ["comment_id", "action", "actor", "site", "to_status", "detail", "created_at"],
-    select(_stored.c.id, literal("submitted"), literal("policy"), _stored.c.site,
-           _stored.c.status, literal({}, AUDIT.c.detail.type), _stored.c.created_at),
-).returning(AUDIT.c.comment_id)
-STATUS_FOR = {Action.APPROVE: Status.PUBLISHED, Action.HOLD: Status.PENDING,
-              Action.REJECT: Status.REJECTED}
+if TYPE_CHECKING:
+    from classifier import Model
+    from policy_engine import Policy
+
 FAILSAFE_VERSION = "unavailable"
 FAILSAFE_MESSAGE = N_("Your comment will be reviewed before it appears.")
-PRE_MESSAGE = N_("Comments on this article are reviewed before they appear.")
-LINKS_MESSAGE = N_("Comments with links on this article are reviewed before they appear.")
-CLOSED_MESSAGE = N_("Comments on this article are closed.")
 MAX_TERMS = 5
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a site's submissions are judged by, looked up once for one submission."""
+
+    site: str
+    policy: Policy | None
+    model: Model | None
+
+    @property
+    def language(self) -> str:
+        """The policy's language (English when no policy could be loaded)."""
+        return self.policy.language if self.policy is not None else "en"
+
+
+def resolve(runtime: Runtime, site: str) -> Resolved:
+    """The site's current policy and model (each reloaded first if its files changed)."""
+    return Resolved(site=site, policy=runtime.policy_for(site), model=runtime.model_for(site))
+
+
+@dataclass(frozen=True)
+class Admitted:
+    submission: Submission  # with the story's own moderation as rules read it
+    story: Story | None
+
+
+def admit(submission: Submission) -> Admitted:
+    """The story's settings for ``submission``; a closed story refuses it (:class:`Refused`)."""
+    story = story_of(submission.site, submission.thread)
+    if story is not None and story.moderation == "closed":
+        raise Refused(gettext(CLOSED_MESSAGE), kind="thread-closed",
+                      extra={"thread": submission.thread})
+    if story is not None and story.moderation != submission.thread_moderation:
+        submission = replace(submission, thread_moderation=story.moderation)
+    return Admitted(submission, story)
 
 
 @dataclass(frozen=True)
@@ -65,13 +90,13 @@ class Scored:
     model_version: str
 
 
-def score(runtime: Runtime, text: str, site: str = "") -> Scored | None:
-    """Classifier scores for ``text`` by the site's model, or None when no model is loaded."""
-    model = runtime.model_for(site)
+def score(resolved: Resolved, submission: Submission) -> Scored | None:
+    """Classifier scores for the submission's body, or None when no model is loaded."""
+    model = resolved.model
     if model is None:
         return None
     started = time.perf_counter()
-    result = model.score(text)
+    result = model.score(submission.body)
     metrics.CLASSIFIER_LATENCY.observe(time.perf_counter() - started)
     return Scored(
         scores={k: round(float(v), 6) for k, v in result.scores.items()},
@@ -81,126 +106,146 @@ def score(runtime: Runtime, text: str, site: str = "") -> Scored | None:
     )
 
 
-def _failsafe(decision: Decision | None, reason: Reason) -> tuple[Action, tuple[Reason, ...]]:
-    """Never publish what was not fully checked: at least hold, keeping any harsher verdict."""
-    if decision is None:
-        return Action.HOLD, (reason,)
-    action = decision.action if decision.action is Action.REJECT else Action.HOLD
-    return action, (*decision.reasons, reason)
+@dataclass(frozen=True)
+class Judged:
+    """The verdict on a submission: the policy's, the fail-safe's, or one given without
+    the policy (``by_verdict``: a honeypot caught a bot)."""
+
+    action: Action
+    reasons: tuple[Reason, ...]
+    decision: Decision | None = None
+    by_verdict: bool = False
+
+    @property
+    def shadow(self) -> tuple[Reason, ...]:
+        return self.decision.shadow if self.decision is not None else ()
 
 
-@dataclass
-class Evaluated:
-    """A submission's decision as it is stored (``values``, the comment's columns), before
-    it is: for a new comment (:func:`decide`) or an edited one (``service.intake.edits``)."""
+def evaluate(resolved: Resolved, submission: Submission, scored: Scored | None, *,
+             verdict: Reason | None = None, exclude_id: int | None = None) -> Judged:
+    """Apply the resolved policy to ``submission`` and its scores.
 
-    values: dict[str, Any]
+    ``verdict`` decides without the policy.  ``exclude_id`` is a stored comment the
+    policy's facts leave out (the comment an edit replaces: it is not its own duplicate).
+    Without a policy or a model nothing is published: at least held (the fail-safe).
+    """
+    if verdict is not None:
+        return Judged(verdict.action, (verdict,), by_verdict=True)
+    policy = resolved.policy
+    if policy is None:
+        return _failsafe(None, _failsafe_reason(
+            "policy-unavailable", "No valid policy is loaded; see /readyz.", "en"))
+    facts = DatabaseFacts(submission.site, exclude_id=exclude_id)
+    decision = policy.evaluate(submission, scored.scores if scored else {}, facts)
+    if scored is None:
+        return _failsafe(decision, _failsafe_reason(
+            "model-unavailable", "The classifier is not loaded; see /readyz.", policy.language))
+    return Judged(decision.action, decision.reasons, decision)
+
+
+@dataclass(frozen=True)
+class Routed:
+    action: Action
     status: Status
     reasons: tuple[Reason, ...]
-    shadow: tuple[Reason, ...]
+
+
+def route(resolved: Resolved, admitted: Admitted, judged: Judged) -> Routed:
+    """Where the judged submission goes: the story's own settings may hold what the
+    policy would publish (never what a verdict decided)."""
+    action, reasons = judged.action, judged.reasons
+    story = admitted.story
+    if story is not None and action is Action.APPROVE and not judged.by_verdict:
+        held = story_hold(story, admitted.submission.body, resolved.language)
+        if held is not None:
+            action, reasons = Action.HOLD, (*reasons, held)
+    return Routed(action, STATUS_FOR[action], reasons)
+
+
+@dataclass(frozen=True)
+class Moderated:
+    """A submission through every step but ``store``: the row to store, and why."""
+
+    row: storing.StoredRow
+    routed: Routed
+    judged: Judged
     qa_sample: float  # the policy's, 0 when the policy did not decide
+
+    @property
+    def status(self) -> Status:
+        return self.routed.status
 
     def count(self) -> None:
         """Count the decision in the metrics."""
         metrics.DECISIONS.labels(self.status.value).inc()
-        for reason in self.reasons:
+        for reason in self.routed.reasons:
             metrics.RULE_MATCHES.labels(reason.rule, str(reason.action)).inc()
-        for reason in self.shadow:
+        for reason in self.judged.shadow:
             metrics.SHADOW_MATCHES.labels(reason.rule, str(reason.action)).inc()
 
 
-# The columns a decision sets (an edit replaces these, and the body).
-STORED_DECISION = ("status", "decided_action", "reasons", "scores", "terms", "labels",
-                   "rule_ids", "risk", "priority", "policy_version", "model_version",
-                   "body_fingerprint")
+def moderate(resolved: Resolved, submission: Submission, *, verdict: Reason | None = None,
+             exclude_id: int | None = None) -> Moderated:
+    """``admit``, ``score``, ``evaluate`` and ``route`` one submission."""
+    admitted = admit(submission)
+    submission = admitted.submission
+    scored = score(resolved, submission)
+    judged = evaluate(resolved, submission, scored, verdict=verdict, exclude_id=exclude_id)
+    routed = route(resolved, admitted, judged)
+    qa_rate = resolved.policy.qa_sample if resolved.policy is not None and not (
+        judged.by_verdict) else 0.0
+    return Moderated(row=stored_row(submission, scored, judged, routed), routed=routed,
+                     judged=judged, qa_sample=qa_rate)
 
 
-def evaluate(runtime: Runtime, submission: Submission, verdict: Reason | None = None,
-             exclude_id: int | None = None) -> Evaluated:
-    """Score ``submission``, apply the site's policy and the story's settings.
+def decide(resolved: Resolved, submission: Submission, verdict: Reason | None = None,
+           idempotency: Idempotency | None = None) -> Decided:
+    """Run ``submission`` through the steps with the resolved policy and store it.
 
-    ``verdict`` decides without the policy (a honeypot caught a bot).  ``exclude_id`` is a
-    stored comment the policy's facts leave out (the comment an edit replaces: it is not
-    its own duplicate).  A closed story refuses with a 403.
+    ``verdict`` decides without the policy (a honeypot caught a bot); it is stored the same
+    way.  ``idempotency`` (the request's ``Idempotency-Key``) is stored on the comment in
+    the same insert.
     """
-    story = threads.settings_of(submission.site, submission.thread)
-    if story is not None and story.moderation == "closed":
-        raise ApiError(403, gettext(CLOSED_MESSAGE), kind="thread-closed",
-                       extra={"thread": submission.thread})
-    if story is not None and story.moderation != submission.thread_moderation:
-        submission = replace(submission, thread_moderation=story.moderation)
-    scored = score(runtime, submission.body, submission.site)
-    policy = runtime.policy_for(submission.site)
-    facts = DatabaseFacts(submission.site, exclude_id=exclude_id)
-    decision = None
-    if policy is not None and verdict is None:
-        decision = policy.evaluate(submission, scored.scores if scored else {}, facts)
-    reasons: tuple[Reason, ...]
-    if verdict is not None:
-        action, reasons = verdict.action, (verdict,)
-    elif policy is None:
-        action, reasons = _failsafe(None, _failsafe_reason(
-            "policy-unavailable", "No valid policy is loaded; see /readyz.", "en"))
-    elif scored is None:
-        action, reasons = _failsafe(decision, _failsafe_reason(
-            "model-unavailable", "The classifier is not loaded; see /readyz.", policy.language))
-    else:
-        assert decision is not None  # a policy and no verdict: evaluated above
-        action, reasons = decision.action, decision.reasons
-    if story is not None and action is Action.APPROVE and verdict is None:
-        story_reason = _story_reason(story, submission.body,
-                                     policy.language if policy is not None else "en")
-        if story_reason is not None:
-            action, reasons = Action.HOLD, (*reasons, story_reason)
-
-    scores = scored.scores if scored else {}
-    shadow = decision.shadow if decision is not None and verdict is None else ()
-    status = STATUS_FOR[action]
-    values = {
-        "site": submission.site, "thread": submission.thread, "parent_id": submission.parent_id,
-        "author_name": submission.name, "author_email": submission.email,
-        "author_id": submission.author_id, "author_website": submission.website,
-        "body": submission.body,
-        "body_fingerprint": fingerprint(submission.body), "ip": submission.ip,
-        "user_agent": submission.user_agent, "referrer": submission.referrer,
-        "status": status.value, "decided_action": action.value,
-        "reasons": [_reason_record(r) for r in reasons]
-        + [{**_reason_record(r), "shadow": True} for r in shadow],
-        "scores": scores,
-        "terms": {k: [list(t) for t in v] for k, v in (scored.terms if scored else {}).items()},
-        "labels": list(decision.labels) if decision else [],
-        "rule_ids": " " + " ".join(r.rule for r in reasons) + " ",
-        "risk": max(scores.values(), default=0.0),
-        "priority": decision.priority if decision else 0,
-        "policy_version": decision.policy_version if decision else FAILSAFE_VERSION,
-        "model_version": scored.model_version if scored else FAILSAFE_VERSION,
-        "created_at": submission.submitted_at,
-    }
-    qa_rate = policy.qa_sample if policy is not None and verdict is None else 0.0
-    return Evaluated(values=values, status=status, reasons=reasons, shadow=shadow,
-                     qa_sample=qa_rate)
-
-
-def decide(runtime: Runtime, submission: Submission,
-           verdict: Reason | None = None, idempotency: Idempotency | None = None) -> Decided:
-    """Run ``submission`` through the classifier and the site's policy and store the result.
-
-    ``verdict`` decides without the policy (a honeypot caught a bot); it is stored the same way.
-    ``idempotency`` (the request's ``Idempotency-Key``) is stored on the comment in the same
-    insert.
-    """
-    _statement_at_a_time()
-    decided = evaluate(runtime, submission, verdict)
-    values = decided.values
-    values["idempotency_key"] = idempotency.scope if idempotency else None
-    values["request_hash"] = idempotency.request_hash if idempotency else None
-    sampled = decided.status is Status.PUBLISHED and qa.draw(decided.qa_sample)
-    comment_id = _store(values, held=decided.status is Status.PENDING, sampled=sampled)
-    decided.count()
+    storing.statement_at_a_time()
+    moderated = moderate(resolved, submission, verdict=verdict)
+    row = moderated.row
+    if idempotency is not None:
+        row = replace(row, idempotency_key=idempotency.scope,
+                      request_hash=idempotency.request_hash)
+    sampled = moderated.status is Status.PUBLISHED and draw(moderated.qa_sample)
+    comment_id = storing.store(row, held=moderated.status is Status.PENDING, sampled=sampled)
+    moderated.count()
     # Said once, in the request's own log line (see service.app): one line per submission.
     g.log_extra = {"comment_id": comment_id, "site": submission.site,
-                   "decision": decided.status.value, "rules": [r.rule for r in decided.reasons]}
-    return Decided.of(comment_id, values)
+                   "decision": moderated.status.value,
+                   "rules": [r.rule for r in moderated.routed.reasons]}
+    return Decided.of(comment_id, row)
+
+
+def stored_row(submission: Submission, scored: Scored | None, judged: Judged,
+               routed: Routed) -> storing.StoredRow:
+    """The comment's columns for a submission through ``route``."""
+    scores = scored.scores if scored else {}
+    decision = judged.decision
+    return storing.StoredRow(
+        site=submission.site, thread=submission.thread, parent_id=submission.parent_id,
+        author_name=submission.name, author_email=submission.email,
+        author_id=submission.author_id, author_website=submission.website,
+        body=submission.body, body_fingerprint=fingerprint(submission.body),
+        ip=submission.ip, user_agent=submission.user_agent, referrer=submission.referrer,
+        status=routed.status.value, decided_action=routed.action.value,
+        reasons=[_reason_record(r) for r in routed.reasons]
+        + [{**_reason_record(r), "shadow": True} for r in judged.shadow],
+        scores=scores,
+        terms={k: [list(t) for t in v] for k, v in (scored.terms if scored else {}).items()},
+        labels=list(decision.labels) if decision else [],
+        rule_ids=" " + " ".join(r.rule for r in routed.reasons) + " ",
+        risk=max(scores.values(), default=0.0),
+        priority=decision.priority if decision else 0,
+        policy_version=decision.policy_version if decision else FAILSAFE_VERSION,
+        model_version=scored.model_version if scored else FAILSAFE_VERSION,
+        created_at=submission.submitted_at,
+    )
 
 
 def stored_submission(comment: Comment) -> Submission:
@@ -214,99 +259,18 @@ def stored_submission(comment: Comment) -> Submission:
         author_id=comment.author_id)
 
 
-def _story_reason(story: ThreadSetting, body: str, language: str) -> Reason | None:
-    """Why this story's own settings hold a comment the policy would publish, if they do."""
-    if story.moderation == "pre":
-        rule, message, note = ("thread:pre", PRE_MESSAGE,
-                               "The story is pre-moderated (PUT /v1/threads/.../settings).")
-    elif story.links == "hold" and threads.has_link(body):
-        rule, message, note = ("thread:links", LINKS_MESSAGE,
-                               "The story holds comments with links.")
-    else:
-        return None
-    messages = texts(message)
-    return Reason(rule=rule, message=messages.get(language) or message, action=Action.HOLD,
-                  note=note, messages=messages)
+def _failsafe(decision: Decision | None, reason: Reason) -> Judged:
+    """Never publish what was not fully checked: at least hold, keeping any harsher verdict."""
+    if decision is None:
+        return Judged(Action.HOLD, (reason,))
+    action = decision.action if decision.action is Action.REJECT else Action.HOLD
+    return Judged(action, (*decision.reasons, reason), decision)
 
 
 def _failsafe_reason(rule: str, note: str, language: str) -> Reason:
     messages = texts(FAILSAFE_MESSAGE)
     return Reason(rule=rule, message=messages.get(language) or FAILSAFE_MESSAGE,
                   action=Action.HOLD, note=note, messages=messages)
-
-
-def _statement_at_a_time() -> None:
-    """On PostgreSQL, run this submission's two statements (the facts, then the insert of
-    both rows) each as its own transaction: no BEGIN and COMMIT round trips.  That is safe
-    because the insert is one statement, so atomic and durable when it returns, and the
-    facts are a read.  Not when the request has already begun a transaction (a reply's
-    parent was looked up, or a key was read): that one is kept and committed as usual."""
-    session = db.session()
-    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
-def _store(values: dict, held: bool = False, sampled: bool = False) -> int:
-    """Insert the comment and its "submitted" audit row, and commit: the answer goes out
-    only once both are durable.  Core inserts: the ORM's unit of work costs more than the
-    two statements themselves on this, the busiest path.
-
-    A ``held`` comment also gets its ``comment.held`` event (moderators are told through
-    the outbox), in the same transaction: on PostgreSQL the statement-at-a-time mode of the
-    reads is ended first, so that the comment and its event commit together or not at all.
-    A ``sampled`` one (drawn for the QA sample) gets its ``qa_samples`` row the same way.
-    """
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    if (held or sampled) and postgres:
-        db.session.commit()  # ends the autocommit reads; what follows is one transaction
-    if postgres:
-        comment_id = db.session.execute(INSERT_BOTH, values).scalar_one()
-    else:
-        comment_id = db.session.execute(INSERT_COMMENT, values).scalar_one()
-        db.session.execute(INSERT_SUBMITTED, {
-            "comment_id": comment_id, "action": "submitted", "actor": "policy",
-            "site": values["site"], "to_status": values["status"],
-            "created_at": values["created_at"]})
-    if held:
-        add_event(values["site"], comment_id, held_view(comment_id, values), "comment.held")
-    if sampled:
-        db.session.execute(insert(QaSample.__table__).values(
-            comment_id=comment_id, site=values["site"], sampled_at=values["created_at"]))
-    db.session.commit()
-    return comment_id
-
-
-@dataclass(frozen=True)
-class Decided:
-    """The stored comment as its submitter's answer shows it (``DecisionSchema``)."""
-
-    id: int
-    site: str
-    thread: str
-    status: str
-    reasons: list[dict]
-    scores: dict[str, float]
-    policy_version: str
-    model_version: str
-    created_at: datetime
-
-    @classmethod
-    def of(cls, comment_id: int, values: dict[str, Any]) -> Decided:
-        return cls(id=comment_id, **{f.name: values[f.name] for f in fields(cls)
-                                     if f.name != "id"})
-
-    @classmethod
-    def first_answer(cls, comment: Comment) -> Decided:
-        """What the request that stored ``comment`` was answered (a retry gets it again)."""
-        return cls(id=comment.id, site=comment.site, thread=comment.thread,
-                   status=STATUS_FOR[Action(comment.decided_action)].value,
-                   reasons=list(comment.reasons), scores=dict(comment.scores),
-                   policy_version=comment.policy_version, model_version=comment.model_version,
-                   created_at=comment.created_at)
-
-    def for_reader(self, language: str) -> Decided:
-        """The answer as the reader sees it: see :func:`reader_reasons`."""
-        return replace(self, reasons=reader_reasons(self.status, self.reasons, language))
 
 
 def _reason_record(reason: Reason) -> dict:

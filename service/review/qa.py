@@ -8,18 +8,16 @@ should have been stopped estimates the share of all published comments that shou
 been, with a confidence interval (``GET /v1/review/stats``), and the graded comments are
 unbiased training rows for ``model train --from-decisions``.
 
-The draw uses the operating system's randomness; ``QA_SAMPLE_SEED`` (for tests) makes it
-repeatable.
+The draw (``service.intake.qa_draw``, on the submit path) uses the operating system's
+randomness; ``QA_SAMPLE_SEED`` (for tests) makes it repeatable.
 """
 
 from __future__ import annotations
 
 import math
-import random
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
@@ -32,19 +30,6 @@ from service.review.schemas import QA_GRADES as GRADES
 from service.review.schemas import QaGradeArgsSchema, QaSampleSchema
 
 Z95 = 1.959964  # the normal quantile of a two-sided 95% interval
-
-
-def draw(rate: float) -> bool:
-    """Whether a comment the policy published goes to the ``qa`` queue too."""
-    if rate <= 0:
-        return False
-    extensions = current_app.extensions
-    rng = extensions.get("moderation.qa_random")
-    if rng is None:
-        seed = current_app.config.get("QA_SAMPLE_SEED")
-        rng = random.Random(seed) if seed is not None else random.SystemRandom()
-        extensions["moderation.qa_random"] = rng
-    return rng.random() < rate
 
 
 def wilson(hits: int, total: int) -> tuple[float, float] | None:
