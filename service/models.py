@@ -185,17 +185,19 @@ class Comment(Model):
     )
 
 
-# The pending queue is read by score (highest first, ties oldest first) and by age, for one
-# site or all: partial indexes over the waiting comments only keep those reads small.
-# The literal (not a bound parameter) lets PostgreSQL match queries to the indexes' predicate.
-WAITING = and_(Comment.status == literal_column("'pending'"), ~Comment.escalated)
+# The pending queue (service/review/queues.py) is read by score (highest first, ties oldest
+# first) and by age, for one site or all: partial indexes over the waiting comments only keep
+# those reads small, so its condition is defined here, with the table.  The literal (not a
+# bound parameter) lets PostgreSQL match queries to the indexes' predicate.
+PENDING_QUEUE = and_(Comment.status == literal_column("'pending'"), ~Comment.escalated)
 Index("ix_comments_pending_score", Comment.risk.desc(), Comment.id,
-      postgresql_where=WAITING, sqlite_where=WAITING)
+      postgresql_where=PENDING_QUEUE, sqlite_where=PENDING_QUEUE)
 Index("ix_comments_pending_site_score", Comment.site, Comment.risk.desc(), Comment.id,
-      postgresql_where=WAITING, sqlite_where=WAITING)
+      postgresql_where=PENDING_QUEUE, sqlite_where=PENDING_QUEUE)
 Index("ix_comments_pending_site_age", Comment.site, Comment.id,
-      postgresql_where=WAITING, sqlite_where=WAITING)
-Index("ix_comments_pending_age", Comment.id, postgresql_where=WAITING, sqlite_where=WAITING)
+      postgresql_where=PENDING_QUEUE, sqlite_where=PENDING_QUEUE)
+Index("ix_comments_pending_age", Comment.id,
+      postgresql_where=PENDING_QUEUE, sqlite_where=PENDING_QUEUE)
 # An author's moderator-rejected comments, for the policy's author record: without it,
 # counting them for a regular with thousands of comments and no rejections reads them all.
 # Few rows qualify, so the index costs next to nothing on inserts.

@@ -15,7 +15,7 @@ from service.extensions import db
 from service.models import AuditEntry, Comment, utcnow
 from service.pagination import newest_first
 from service.review import qa
-from service.review.queue import queue_condition
+from service.review.queues import WAITING, queue_condition
 from service.review.schemas import AuditArgsSchema, AuditPageSchema, StatsArgsSchema
 from service.schemas import CURSOR_NOT_OURS
 
@@ -62,7 +62,7 @@ def stats(args: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
     since = now - timedelta(days=args["days"])
     queues = {}
-    for name in ("pending", "reported", "escalated", "qa"):
+    for name in (*WAITING, "qa"):
         stmt = select(func.count(), func.min(Comment.created_at)).where(queue_condition(name))
         if sites:
             stmt = stmt.where(Comment.site.in_(sites))

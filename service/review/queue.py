@@ -9,29 +9,10 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.extensions import db
-from service.models import WAITING, ApiKey, Comment, CommentVersion, QaSample, Report, Status
+from service.models import ApiKey, Comment, CommentVersion, Report, Status
 from service.pagination import decode, encode
-from service.review.workflow import in_queue
+from service.review.queues import WAITING, queue_condition
 from service.runtime import current_runtime
-
-
-def queue_condition(queue: str) -> ColumnElement[bool]:
-    if queue == "pending":
-        return WAITING
-    if queue == "reported":
-        return and_(Comment.status == Status.PUBLISHED, Comment.reported.is_(True),
-                    Comment.escalated.is_(False))
-    if queue == "escalated":
-        return and_(in_queue(), Comment.escalated.is_(True))
-    if queue == "approved":
-        return and_(Comment.status == Status.PUBLISHED, Comment.decided_by.is_not(None))
-    if queue == "published":  # everything readers may see: to find what to take down
-        return Comment.status == Status.PUBLISHED
-    if queue == "qa":  # drawn for the QA sample, not graded yet
-        return Comment.id.in_(select(QaSample.comment_id).where(QaSample.grade.is_(None)))
-    if queue == "rejected":
-        return Comment.status == Status.REJECTED
-    raise ValueError(f"no queue {queue!r}")
 
 
 def filters(args: dict[str, Any], key: ApiKey) -> list[ColumnElement[bool]]:
@@ -93,15 +74,12 @@ def page(args: dict[str, Any], key: ApiKey) -> dict[str, Any]:
     return {"items": items, "next_cursor": next_cursor}
 
 
-WAITING_QUEUES = ("pending", "reported", "escalated")
-
-
 def waiting_ages() -> dict[str, tuple[int, datetime | None]]:
     """For each queue that waits for someone, its size and since when its oldest item has
     waited: a held or escalated comment since it was submitted, a reported one since its
     oldest open report.  For the metric and the chat notifier; every site."""
     ages: dict[str, tuple[int, datetime | None]] = {}
-    for name in WAITING_QUEUES:
+    for name in WAITING:
         condition = queue_condition(name)
         size = db.session.execute(select(func.count()).select_from(Comment)
                                   .where(condition)).scalar_one()

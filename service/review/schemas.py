@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from service.review.queues import NAMES as QUEUE_NAMES
 from service.schemas import (
     FIELD_CAPS,
     REQUIRED_MESSAGE,
@@ -13,8 +14,6 @@ from service.schemas import (
     id_field,
 )
 
-QUEUES = ("pending", "reported", "escalated", "approved", "rejected", "published", "qa")
-
 
 class _Base(ma.Schema):
     class Meta:
@@ -22,7 +21,7 @@ class _Base(ma.Schema):
 
 
 class QueueArgsSchema(PageArgsSchema):
-    queue = ma.fields.String(load_default="pending", validate=validate.OneOf(QUEUES),
+    queue = ma.fields.String(load_default="pending", validate=validate.OneOf(QUEUE_NAMES),
                              metadata={"description": "Which queue to list"})
     sort = ma.fields.String(load_default="score",
                             validate=validate.OneOf(["score", "age", "newest"]),

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, and_, literal_column, or_, select, text, update
+from sqlalchemy import CursorResult, or_, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from service import metrics
@@ -22,7 +22,8 @@ from service.errors import status_of
 from service.events.outbox import record_event
 from service.extensions import db
 from service.i18n import N_, texts
-from service.models import WAITING, ApiKey, AuditEntry, Comment, Report, Role, Status, utcnow
+from service.models import ApiKey, AuditEntry, Comment, Report, Role, Status, utcnow
+from service.review.queues import claimable, is_waiting, waiting_for_review
 
 ACTIONS = ("approve", "reject", "escalate")
 
@@ -36,12 +37,6 @@ class Outcome:
     status: int
     comment: Comment | None = None
     detail: str | None = None
-
-
-def in_queue() -> ColumnElement[bool]:
-    """Comments that wait for a moderator: held ones, and published ones readers reported."""
-    return or_(Comment.status == Status.PENDING,
-               and_(Comment.status == Status.PUBLISHED, Comment.reported.is_(True)))
 
 
 def claim_is_free(key: ApiKey, now: datetime) -> ColumnElement[bool]:
@@ -88,7 +83,7 @@ def _conflict(comment: Comment, key: ApiKey, now: datetime) -> Conflict:
     """The 409 for an item that is decided already or held by someone else."""
     db.session.rollback()
     db.session.refresh(comment)
-    if comment.decided_by and not _waiting(comment):
+    if comment.decided_by and not is_waiting(comment):
         decided_at = comment.decided_at
         assert decided_at is not None  # set and cleared together with decided_by
         return Conflict(f"Comment {comment.id} was already decided ({comment.status}) by "
@@ -98,7 +93,7 @@ def _conflict(comment: Comment, key: ApiKey, now: datetime) -> Conflict:
                         extra={"current_status": comment.status,
                                "decided_by": comment.decided_by,
                                "decided_at": decided_at.isoformat()})
-    if not _waiting(comment):
+    if not is_waiting(comment):
         return Conflict(f"Comment {comment.id} is {comment.status} and not waiting for "
                         "review; to change it, remove, restore or reopen it.",
                         kind="not-in-queue",
@@ -120,11 +115,6 @@ def _conflict(comment: Comment, key: ApiKey, now: datetime) -> Conflict:
                            "current_status": comment.status})
 
 
-def _waiting(comment: Comment) -> bool:
-    return comment.status == Status.PENDING or (
-        comment.status == Status.PUBLISHED and comment.reported)
-
-
 def may_touch(key: ApiKey) -> ColumnElement[bool]:
     """Moderators leave escalated items to admins."""
     if Role(key.role) is Role.ADMIN:
@@ -140,7 +130,8 @@ def claim(comment: Comment, key: ApiKey) -> Comment:
     expires = now + timedelta(minutes=claim_minutes())
     result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Comment)
-        .where(Comment.id == comment.id, in_queue(), claim_is_free(key, now), may_touch(key))
+        .where(Comment.id == comment.id, waiting_for_review(), claim_is_free(key, now),
+               may_touch(key))
         .values(claimed_by=key.actor, claim_key_id=key.id, claim_expires_at=expires)
         .execution_options(synchronize_session=False)))
     if result.rowcount != 1:
@@ -177,9 +168,7 @@ def claim_next(key: ApiKey, count: int, filters: list[ColumnElement[bool]]) -> l
     now = utcnow()
     expires = now + timedelta(minutes=claim_minutes())
     free = or_(Comment.claim_key_id.is_(None), Comment.claim_expires_at <= now)
-    waiting = WAITING if Role(key.role) is not Role.ADMIN else and_(
-        Comment.status == literal_column("'pending'"))
-    stmt = (select(Comment.id).where(waiting, free, *filters)
+    stmt = (select(Comment.id).where(claimable(Role(key.role)), free, *filters)
             .order_by(Comment.risk.desc(), Comment.id).limit(count))
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
@@ -225,7 +214,7 @@ def decide(comment: Comment, key: ApiKey, action: str, note: str | None = None,
                   "reasons": with_moderator_reason(comment, to_status, reason)}
     result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
         update(Comment)
-        .where(Comment.id == comment.id, Comment.status == from_status, in_queue(),
+        .where(Comment.id == comment.id, Comment.status == from_status, waiting_for_review(),
                claim_is_free(key, now), may_touch(key))
         .values(**values).execution_options(synchronize_session=False)))
     if result.rowcount != 1:

@@ -17,6 +17,7 @@ from service.errors import ApiError, as_api_error, flatten_messages
 from service.models import utcnow
 from service.review.moderate import sessions, texts
 from service.review.moderate.texts import P_
+from service.review.queues import WAITING
 
 blp = Blueprint("moderate", __name__, url_prefix="/moderate", template_folder="templates",
                 static_folder="static", static_url_path="/static")
@@ -48,6 +49,7 @@ STATUS_NAMES = (P_("published"), P_("pending"), P_("rejected"),
                 P_("withdrawn"))  # shown with _(c.status)
 QA_GRADES = {"ok": P_("rightly published"), "hold": P_("should have been held"),
              "reject": P_("should have been rejected")}
+# Each queue's tab (service/review/queues.py has the queues).
 QUEUE_NAMES = {"pending": P_("Pending"), "reported": P_("Reported"),
                "escalated": P_("Escalated"), "approved": P_("Approved"),
                "rejected": P_("Rejected"), "published": P_("All published"),
@@ -92,7 +94,7 @@ def _page_context() -> dict[str, Any]:
     return {"_": texts.gettext, "lang": texts.language(), "languages": texts.NAMES,
             "csrf_token": session.csrf_token if session is not None else None,
             "actor": g.api_key.actor if session is not None else None,
-            "queue_names": QUEUE_NAMES, "now": utcnow()}
+            "queue_names": QUEUE_NAMES, "waiting_queues": WAITING, "now": utcnow()}
 
 
 def message_page(text: str, status: int, detail: str | None = None) -> BaseResponse:

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from service.domain_errors import DomainError
 from service.errors import ApiError, flatten_messages
 from service.limits import limiter
-from service.models import Comment, Role, Status, utcnow
+from service.models import Comment, Role, utcnow
 from service.review import queue, workflow
 from service.review.api import ItemView, load
 from service.review.moderate import sessions, texts
@@ -32,7 +32,9 @@ from service.review.moderate.frame import (
 )
 from service.review.moderate.highlight import pieces
 from service.review.moderate.texts import P_
-from service.review.schemas import QUEUES, QueueArgsSchema
+from service.review.queues import NAMES as QUEUES
+from service.review.queues import is_waiting
+from service.review.schemas import QueueArgsSchema
 from service.runtime import current_runtime
 
 queue_args_schema = QueueArgsSchema()
@@ -135,11 +137,6 @@ def _reasons(site: str | None) -> tuple[str, ...]:
 
 # -- one comment ----------------------------------------------------------------------------
 
-def _waiting(comment: Comment) -> bool:
-    return comment.status == Status.PENDING or (
-        comment.status == Status.PUBLISHED and comment.reported)
-
-
 def _undoable(comment: Comment) -> bool:
     """The moderator's own latest decision on it, still within ``UNDO_MINUTES``."""
     window = timedelta(minutes=int(current_app.config["UNDO_MINUTES"]))
@@ -175,7 +172,7 @@ def item_page(comment_id: int) -> BaseResponse:
         return problem_page(err)
     held_by_other = None
     may_decide = not comment.escalated or Role(key.role) is Role.ADMIN
-    if _waiting(comment) and may_decide:
+    if is_waiting(comment) and may_decide:
         try:
             workflow.claim(comment, key)
         except (ApiError, DomainError) as err:
@@ -193,7 +190,7 @@ def item_page(comment_id: int) -> BaseResponse:
     did = request.args.get("did", "")
     return Response(render_template(
         "moderate/item.html", previous_id=previous_id, next_id=next_id, c=view,
-        body=marked(comment), waiting=_waiting(comment),
+        body=marked(comment), waiting=is_waiting(comment),
         may_decide=may_decide and held_by_other is None, held_by_other=held_by_other,
         mine=comment.claim_key_id == key.id, undoable=_undoable(comment),
         policy_reasons=_reasons(comment.site), back=back, qa_grades=QA_GRADES,
