@@ -24,6 +24,7 @@ from service.review.schemas import (
     QueuePageSchema,
     ReviewItemSchema,
 )
+from service.review.undo import undo as undo_latest
 from service.schemas import CURSOR_NOT_OURS
 
 blp = Blueprint("review", __name__, url_prefix="/v1/review",
@@ -123,7 +124,7 @@ def decide(args: dict[str, Any], comment_id: int) -> ItemView:
 @blp.alt_response(409, description="Not your latest decision, or the undo window has passed.")
 def undo(comment_id: int) -> ItemView:
     """Undo one's own latest decision within `UNDO_MINUTES`: the item waits for review again."""
-    return ItemView(workflow.undo(load(comment_id), current_key()))
+    return ItemView(undo_latest(load(comment_id), current_key()))
 
 
 @review_endpoint(blp, "/decisions", "POST")

@@ -1,4 +1,4 @@
-"""Working the review queue: claims, decisions, undo, escalation.
+"""Working the review queue: claims, decisions, escalation (undo: ``service.review.undo``).
 
 Every change here is a conditional UPDATE (``... WHERE`` the row is still in the state we
 read), so that two moderators acting at once cannot both win, on PostgreSQL or SQLite.
@@ -280,64 +280,6 @@ def previous_decision(comment: Comment) -> dict[str, Any]:
             "decided_key_id": comment.decided_key_id,
             "decided_at": comment.decided_at.isoformat() if comment.decided_at else None,
             "hidden": comment.hidden, "reasons": comment.reasons}
-
-
-# Decisions that undo takes back: the queue's, and the overrides of decided comments.
-UNDOABLE = ("approve", "reject", "remove", "restore", "reopen")
-
-
-def undo(comment: Comment, key: ApiKey) -> Comment:
-    """Take back one's own latest decision within ``UNDO_MINUTES``: the comment is as it was
-    before it (an approve or reject: waiting again; a removal: published again)."""
-    now = utcnow()
-    last = db.session.execute(
-        select(AuditEntry).where(AuditEntry.comment_id == comment.id,
-                                 AuditEntry.action.in_((*UNDOABLE, "undo")))
-        .order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none()
-    window = timedelta(minutes=int(current_app.config["UNDO_MINUTES"]))
-    if last is None or last.action == "undo" or last.key_id != key.id:
-        raise Conflict("Only your own latest decision on this comment can be undone.",
-                       kind="nothing-to-undo")
-    if now - last.created_at > window:
-        raise Conflict(f"The undo window of {window.seconds // 60} minutes has passed.",
-                       kind="undo-window-passed")
-    was_visible = comment.status == Status.PUBLISHED and not comment.hidden
-    back_to = last.from_status or Status.PENDING.value
-    previous = last.detail.get("previous") or {}
-    decided_at = previous.get("decided_at")
-    # Only what the decision itself did is taken back: a later decision by someone else
-    # (decided_key_id) or one re-opened meanwhile (status) makes the undo a 409.
-    decided_by_me = (Comment.decided_key_id.is_(None) if last.action == "reopen"
-                     else Comment.decided_key_id == key.id)
-    result = cast("CursorResult[Any]", db.session.execute(  # an UPDATE: a CursorResult
-        update(Comment)
-        .where(Comment.id == comment.id, Comment.status == last.to_status, decided_by_me)
-        .values(status=back_to, decided_by=previous.get("decided_by"),
-                decided_key_id=previous.get("decided_key_id"),
-                decided_at=datetime.fromisoformat(decided_at) if decided_at else None,
-                hidden=bool(previous.get("hidden")),
-                reported=bool(last.detail.get("reported")),
-                reasons=previous.get("reasons", comment.reasons))
-        .execution_options(synchronize_session=False)))
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise Conflict("The comment changed since your decision; nothing was undone.",
-                       kind="changed")
-    db.session.refresh(comment)
-    audit(comment, key, "undo", from_status=last.to_status, to_status=back_to,
-          detail={"undid": last.id, "action": last.action}, now=now)
-    visible = comment.status == Status.PUBLISHED and not comment.hidden
-    if visible and not was_visible:
-        record_event(comment, "comment.restored")
-    elif was_visible and not visible:
-        record_event(comment, "comment.hidden" if comment.status == Status.PENDING
-                     else "comment.removed")
-    elif not visible:  # still not shown, but no longer what the site was last told
-        record_event(comment, {Status.PENDING: "comment.reopened",
-                               Status.REJECTED: "comment.rejected"}.get(
-                                   Status(comment.status), "comment.hidden"))
-    db.session.commit()
-    return comment
 
 
 def bulk_decide(ids: list[int], key: ApiKey, action: str, note: str | None,

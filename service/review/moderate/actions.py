@@ -34,6 +34,7 @@ from service.review.schemas import (
     OverrideArgsSchema,
     QaGradeArgsSchema,
 )
+from service.review.undo import undo as undo_latest
 
 decision_args_schema = DecisionArgsSchema()
 override_args_schema = OverrideArgsSchema()
@@ -62,7 +63,7 @@ def decide(comment_id: int) -> BaseResponse:
 @blp.post("/comments/<id:comment_id>/undo")
 def undo(comment_id: int) -> BaseResponse:
     try:
-        comment = workflow.undo(load(comment_id), g.api_key)
+        comment = undo_latest(load(comment_id), g.api_key)
     except (ApiError, DomainError) as err:
         return problem_page(err)
     return redirect_done("undo", comment.id)

@@ -35,6 +35,7 @@ from service.review.moderate.texts import P_
 from service.review.queues import NAMES as QUEUES
 from service.review.queues import is_waiting
 from service.review.schemas import QueueArgsSchema
+from service.review.undo import UNDOABLE
 from service.runtime import current_runtime
 
 queue_args_schema = QueueArgsSchema()
@@ -140,7 +141,7 @@ def _reasons(site: str | None) -> tuple[str, ...]:
 def _undoable(comment: Comment) -> bool:
     """The moderator's own latest decision on it, still within ``UNDO_MINUTES``."""
     window = timedelta(minutes=int(current_app.config["UNDO_MINUTES"]))
-    decisions = [a for a in comment.actions if a.action in (*workflow.UNDOABLE, "undo")]
+    decisions = [a for a in comment.actions if a.action in (*UNDOABLE, "undo")]
     if not decisions:
         return False
     last = decisions[-1]
