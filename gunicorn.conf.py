@@ -10,7 +10,10 @@ from service.logs import GUNICORN_LOGCONFIG
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Threads let a worker take the next request while one waits for PostgreSQL to make its
+# commit durable: commits that wait together share one WAL flush (group commit).  Measured
+# (docs/benchmarks.md): one thread per worker waited on the disk for most of each request.
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 # Requests are logged as JSON by the app itself; gunicorn's own messages are JSON too.

@@ -146,9 +146,9 @@ def profile(url: str, key: str, n: int = 2000) -> None:
 
     timed(service.intake.comments, "load_submission", "validate (marshmallow, policy's fields)")
     timed(service.intake.pipeline, "score", "classifier (scores and explanations)")
-    timed(Policy, "evaluate", "policy (rules, incl. the facts query)")
-    timed(DatabaseFacts, "answer_all", "  of which the facts query (one round trip)")
-    timed(service.intake.storing, "store", "store comment + audit row (durable)")
+    timed(DatabaseFacts, "recall", "the read: facts, story, new id (one round trip)")
+    timed(Policy, "evaluate", "policy (rules, facts already read)")
+    timed(service.intake.storing, "store", "the write: comment, audit row, event (durable)")
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_SUBMIT_PER_KEY": "1000000/minute",
                       "RATELIMIT_SUBMIT_PER_IP": "1000000/minute", "LOG_LEVEL": "WARNING"})

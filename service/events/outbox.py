@@ -53,20 +53,26 @@ def record_event(comment: Comment, type_: str) -> Event:
     return add_event(comment.site, comment.id, comment_view(comment), type_)
 
 
-def add_event(site: str, comment_id: int, view: dict[str, Any], type_: str) -> Event:
-    """Add an event with the comment as ``view`` shows it, and its pending deliveries."""
+def event_values(site: str, comment_id: int, view: dict[str, Any],
+                 type_: str) -> dict[str, Any]:
+    """The columns of a new event row about comment ``comment_id``, shown as ``view``."""
     if type_ not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type_!r}")
-    now = utcnow()
-    event = Event(uid=str(uuid.uuid4()), site=site, type=type_, comment_id=comment_id,
-                  created_at=now, payload={})
-    event.payload = {"id": event.uid, "type": type_, "site": site,
-                     "created_at": now.isoformat(), "comment": view}
+    now, uid = utcnow(), str(uuid.uuid4())
+    return {"uid": uid, "site": site, "type": type_, "comment_id": comment_id,
+            "created_at": now, "payload": {"id": uid, "type": type_, "site": site,
+                                           "created_at": now.isoformat(), "comment": view}}
+
+
+def add_event(site: str, comment_id: int, view: dict[str, Any], type_: str) -> Event:
+    """Add an event with the comment as ``view`` shows it, and its pending deliveries."""
+    event = Event(**event_values(site, comment_id, view, type_))
     db.session.add(event)
     db.session.flush()
     endpoints = db.session.execute(
         select(WebhookEndpoint.id).where(WebhookEndpoint.site == site,
                                          WebhookEndpoint.active.is_(True))).scalars()
     for endpoint_id in endpoints:
-        db.session.add(Delivery(event_id=event.id, endpoint_id=endpoint_id, next_attempt_at=now))
+        db.session.add(Delivery(event_id=event.id, endpoint_id=endpoint_id,
+                                next_attempt_at=event.created_at))
     return event

@@ -3,16 +3,19 @@
 =========  ===================================================================
 resolve    the site's policy and model, looked up once (:class:`Resolved`)
 validate   the fields against that policy (``service.intake.validation``)
+recall     one read of the database: the policy's facts, the story's settings and, for
+           a new comment on PostgreSQL, its id (``stored_facts.Recalled``)
 admit      the story's own settings: a closed story refuses (:class:`Admitted`)
 score      the classifier's scores and explanations (:class:`Scored`)
 evaluate   the policy's rules, with the stored facts (:class:`Judged`)
 route      where it goes: the status, and a story's own hold (:class:`Routed`)
-store      the comment and its audit row, durable (``service.intake.storing``)
+store      the comment and its rows, one durable write (``service.intake.storing``)
 =========  ===================================================================
 
-:func:`decide` runs them from ``admit`` on for a new comment and answers a
-:class:`Decided`; an edit (``service.intake.edits``) runs :func:`moderate` (``admit`` to
-``route``) and updates the comment instead.  Every step after ``resolve`` takes the
+:func:`decide` runs them from ``recall`` on for a new comment and answers a
+:class:`Decided`; an edit (``service.intake.edits``) runs :func:`moderate` (``recall`` to
+``route``) and updates the comment instead.  On PostgreSQL a new comment costs two round
+trips: ``recall``'s read and ``store``'s write.  Every step after ``resolve`` takes the
 :class:`Resolved` it was given, so a reload of the policy between two steps cannot
 validate with one version and decide with another.
 """
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from flask import g
 
-from policy_engine import Action, Decision, Reason, Submission, fingerprint
+from policy_engine import Action, Decision, Questions, Reason, Submission, fingerprint
 from service import metrics
 from service.domain_errors import Refused
 from service.i18n import N_, gettext, texts
@@ -33,8 +36,8 @@ from service.intake import storing
 from service.intake.answers import STATUS_FOR, Decided
 from service.intake.idempotency import Idempotency
 from service.intake.qa_draw import draw
-from service.intake.stored_facts import DatabaseFacts
-from service.intake.story import CLOSED_MESSAGE, Story, story_hold, story_of
+from service.intake.stored_facts import DatabaseFacts, Recalled
+from service.intake.story import CLOSED_MESSAGE, Story, story_hold
 from service.models import Comment, Status
 from service.runtime import Runtime
 
@@ -66,15 +69,28 @@ def resolve(runtime: Runtime, site: str) -> Resolved:
     return Resolved(site=site, policy=runtime.policy_for(site), model=runtime.model_for(site))
 
 
+def recall(resolved: Resolved, submission: Submission, *, exclude_id: int | None = None,
+           reserve_id: bool = False, by_verdict: bool = False) -> Recalled:
+    """One round trip: the answers to the resolved policy's questions about the past (none
+    when a verdict decides, or without a policy), the story's settings and, with
+    ``reserve_id`` on PostgreSQL, the id the new comment will take.  ``exclude_id`` is a
+    stored comment the facts leave out (the comment an edit replaces: it is not its own
+    duplicate)."""
+    policy = resolved.policy
+    asked = policy.questions if policy is not None and not by_verdict else Questions()
+    return DatabaseFacts(submission.site, exclude_id=exclude_id).recall(
+        asked, submission, fingerprint(submission.body), reserve_id=reserve_id)
+
+
 @dataclass(frozen=True)
 class Admitted:
     submission: Submission  # with the story's own moderation as rules read it
     story: Story | None
 
 
-def admit(submission: Submission) -> Admitted:
+def admit(submission: Submission, recalled: Recalled) -> Admitted:
     """The story's settings for ``submission``; a closed story refuses it (:class:`Refused`)."""
-    story = story_of(submission.site, submission.thread)
+    story = recalled.story
     if story is not None and story.moderation == "closed":
         raise Refused(gettext(CLOSED_MESSAGE), kind="thread-closed",
                       extra={"thread": submission.thread})
@@ -121,13 +137,13 @@ class Judged:
         return self.decision.shadow if self.decision is not None else ()
 
 
-def evaluate(resolved: Resolved, submission: Submission, scored: Scored | None, *,
-             verdict: Reason | None = None, exclude_id: int | None = None) -> Judged:
-    """Apply the resolved policy to ``submission`` and its scores.
+def evaluate(resolved: Resolved, submission: Submission, scored: Scored | None,
+             recalled: Recalled, *, verdict: Reason | None = None) -> Judged:
+    """Apply the resolved policy to ``submission`` and its scores, with the facts
+    ``recall`` read.
 
-    ``verdict`` decides without the policy.  ``exclude_id`` is a stored comment the
-    policy's facts leave out (the comment an edit replaces: it is not its own duplicate).
-    Without a policy or a model nothing is published: at least held (the fail-safe).
+    ``verdict`` decides without the policy.  Without a policy or a model nothing is
+    published: at least held (the fail-safe).
     """
     if verdict is not None:
         return Judged(verdict.action, (verdict,), by_verdict=True)
@@ -135,8 +151,7 @@ def evaluate(resolved: Resolved, submission: Submission, scored: Scored | None, 
     if policy is None:
         return _failsafe(None, _failsafe_reason(
             "policy-unavailable", "No valid policy is loaded; see /readyz.", "en"))
-    facts = DatabaseFacts(submission.site, exclude_id=exclude_id)
-    decision = policy.evaluate(submission, scored.scores if scored else {}, facts)
+    decision = policy.evaluate(submission, scored.scores if scored else {}, recalled.facts)
     if scored is None:
         return _failsafe(decision, _failsafe_reason(
             "model-unavailable", "The classifier is not loaded; see /readyz.", policy.language))
@@ -170,6 +185,7 @@ class Moderated:
     routed: Routed
     judged: Judged
     qa_sample: float  # the policy's, 0 when the policy did not decide
+    comment_id: int | None = None  # the id ``recall`` took for a new comment (PostgreSQL)
 
     @property
     def status(self) -> Status:
@@ -185,17 +201,19 @@ class Moderated:
 
 
 def moderate(resolved: Resolved, submission: Submission, *, verdict: Reason | None = None,
-             exclude_id: int | None = None) -> Moderated:
-    """``admit``, ``score``, ``evaluate`` and ``route`` one submission."""
-    admitted = admit(submission)
+             exclude_id: int | None = None, reserve_id: bool = False) -> Moderated:
+    """``recall``, ``admit``, ``score``, ``evaluate`` and ``route`` one submission."""
+    recalled = recall(resolved, submission, exclude_id=exclude_id, reserve_id=reserve_id,
+                      by_verdict=verdict is not None)
+    admitted = admit(submission, recalled)
     submission = admitted.submission
     scored = score(resolved, submission)
-    judged = evaluate(resolved, submission, scored, verdict=verdict, exclude_id=exclude_id)
+    judged = evaluate(resolved, submission, scored, recalled, verdict=verdict)
     routed = route(resolved, admitted, judged)
     qa_rate = resolved.policy.qa_sample if resolved.policy is not None and not (
         judged.by_verdict) else 0.0
     return Moderated(row=stored_row(submission, scored, judged, routed), routed=routed,
-                     judged=judged, qa_sample=qa_rate)
+                     judged=judged, qa_sample=qa_rate, comment_id=recalled.comment_id)
 
 
 def decide(resolved: Resolved, submission: Submission, verdict: Reason | None = None,
@@ -207,13 +225,14 @@ def decide(resolved: Resolved, submission: Submission, verdict: Reason | None = 
     the same insert.
     """
     storing.statement_at_a_time()
-    moderated = moderate(resolved, submission, verdict=verdict)
+    moderated = moderate(resolved, submission, verdict=verdict, reserve_id=True)
     row = moderated.row
     if idempotency is not None:
         row = replace(row, idempotency_key=idempotency.scope,
                       request_hash=idempotency.request_hash)
     sampled = moderated.status is Status.PUBLISHED and draw(moderated.qa_sample)
-    comment_id = storing.store(row, held=moderated.status is Status.PENDING, sampled=sampled)
+    comment_id = storing.store(row, held=moderated.status is Status.PENDING, sampled=sampled,
+                               comment_id=moderated.comment_id)
     moderated.count()
     # Said once, in the request's own log line (see service.app): one line per submission.
     g.log_extra = {"comment_id": comment_id, "site": submission.site,

@@ -2,22 +2,54 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import any_, bindparam, func, literal, or_, select
+from sqlalchemy import any_, bindparam, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from policy_engine import Answers, AuthorRecord, Questions, Submission
 from service.extensions import db
 from service.intake.ban_match import active_ban_filter, ban_targets
-from service.models import Ban, Comment, Report, Status, utcnow
+from service.intake.story import Story
+from service.models import Ban, Comment, Report, Status, ThreadSetting, utcnow
 
 UNCAPPED = 2**31 - 1  # an author-record count limit that never stops the count
 COUNTED = ("approved", "rejected", "comments", "reports_upheld")
 RECORD = frozenset({"approved", "rejected", "comments", "reports_upheld", "first_seen"})
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """What a submission needs from the database before it is decided, read in one SELECT
+    (:meth:`DatabaseFacts.recall`): the answers to the policy's questions, the story's
+    settings (None: the defaults) and, on PostgreSQL, the id the new comment will have (so
+    that the comment, its audit row and its event are written by one statement).
+    ``facts`` give ``Policy.evaluate`` those answers without asking again."""
+
+    answers: Answers
+    story: Story | None
+    comment_id: int | None
+    facts: Any = None
+
+
+class _Answered:
+    """Facts for ``Policy.evaluate`` whose batch answer was read already (``recall``);
+    a question outside that batch is asked of the database as usual."""
+
+    def __init__(self, facts: DatabaseFacts, questions: Questions, answers: Answers) -> None:
+        self._facts, self._questions, self._answers = facts, questions, answers
+
+    def answer_all(self, questions: Questions, submission: Submission,
+                   body_fingerprint: str) -> Answers:
+        if questions == self._questions:
+            return self._answers
+        return self._facts.answer_all(questions, submission, body_fingerprint)
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the one-by-one Facts methods
+        return getattr(self._facts, name)
 
 
 class DatabaseFacts:
@@ -70,17 +102,32 @@ class DatabaseFacts:
     def answer_all(self, questions: Questions, submission: Submission,
                    body_fingerprint: str) -> Answers:
         """Every answer in one SELECT of scalar subqueries (one round trip)."""
+        return self._read(questions, submission, body_fingerprint, story=False,
+                          reserve=False).answers
+
+    def recall(self, questions: Questions, submission: Submission, body_fingerprint: str,
+               reserve_id: bool = False) -> Recalled:
+        """The answers to ``questions``, the story's settings and (``reserve_id``, on
+        PostgreSQL) the new comment's id, in one round trip."""
+        got = self._read(questions, submission, body_fingerprint, story=True,
+                         reserve=reserve_id)
+        return replace(got, facts=_Answered(self, questions, got.answers))
+
+    def _read(self, questions: Questions, submission: Submission, body_fingerprint: str,
+              story: bool, reserve: bool) -> Recalled:
         now = self._now()
+        dialect = db.session.get_bind().dialect.name
         shape = _Shape(questions, has_ip=bool(submission.ip), has_email=bool(submission.email),
                        has_author_id=bool(submission.author_id),
                        before=self.as_of is not None, exclude=self.exclude_id is not None,
-                       dialect=db.session.get_bind().dialect.name)
+                       dialect=dialect, story=story,
+                       reserve=reserve and dialect == "postgresql")
         statement, recent, windows = _statement(shape)
         if statement is None:
-            return Answers()
+            return Recalled(Answers(), None, None)
         params: dict[str, Any] = {
-            "site": self.site, "ip": submission.ip, "email": submission.email,
-            "author_id": submission.author_id,
+            "site": self.site, "thread": submission.thread, "ip": submission.ip,
+            "email": submission.email, "author_id": submission.author_id,
             "fingerprint": body_fingerprint, "now": utcnow(),
             "before_id": self.as_of.id if self.as_of is not None else None,
             "exclude_id": self.exclude_id,
@@ -102,12 +149,16 @@ class DatabaseFacts:
             author = AuthorRecord(
                 **{part: int(got[part] or 0) for part in COUNTED if part in got},
                 first_seen=first)
-        return Answers(
+        answers = Answers(
             recent={key: int(got[name]) for name, key in recent.items()},
             duplicate={within: int(got[name]) for name, within in windows.items()},
             author=author,
             ban=got.get("ban"),
         )
+        settings = None
+        if story and got["story_moderation"] is not None:
+            settings = Story(moderation=got["story_moderation"], links=got["story_links"])
+        return Recalled(answers, settings, got.get("reserved_id"))
 
 
 @dataclass(frozen=True)
@@ -121,6 +172,8 @@ class _Shape:
     before: bool
     dialect: str
     exclude: bool = False
+    story: bool = False  # also read the story's settings
+    reserve: bool = False  # also take the next comment id (PostgreSQL)
 
 
 @lru_cache(maxsize=256)
@@ -204,6 +257,15 @@ def _statement(shape: _Shape) -> tuple[Any, dict[str, tuple[str, timedelta]],
             site, bindparam("email"), bindparam("domain"), network_match,
             bindparam("now", type_=Ban.expires_at.type), bindparam("author_id"),
         )).limit(1).scalar_subquery()
+    if shape.story:
+        story = (ThreadSetting.site == site,
+                 ThreadSetting.thread == bindparam("thread", type_=ThreadSetting.thread.type))
+        columns["story_moderation"] = select(ThreadSetting.moderation).where(
+            *story).scalar_subquery()
+        columns["story_links"] = select(ThreadSetting.links).where(*story).scalar_subquery()
+    if shape.reserve:
+        columns["reserved_id"] = func.nextval(
+            literal_column("pg_get_serial_sequence('comments', 'id')"))
     if not columns:
         return None, {}, {}
     return select(*(c.label(n) for n, c in columns.items())), recent, windows

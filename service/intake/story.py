@@ -1,5 +1,6 @@
 """A story's own settings as the submit path reads them (``PUT .../settings``: see
-``service.intake.threads``): closed refuses, pre-moderated and held links hold."""
+``service.intake.threads``; read with the policy's facts, ``stored_facts.recall``): closed
+refuses, pre-moderated and held links hold."""
 
 from __future__ import annotations
 
@@ -21,12 +22,6 @@ class Story:
 
     moderation: str = "post"
     links: str | None = None
-
-
-def story_of(site: str, thread: str) -> Story | None:
-    """The story's settings, or None when it has the defaults (nothing was set)."""
-    row = threads.settings_of(site, thread)
-    return Story(moderation=row.moderation, links=row.links) if row is not None else None
 
 
 def story_hold(story: Story, body: str, language: str) -> Reason | None:

@@ -5,6 +5,7 @@ plugin (class.akismet.php: ``auto_check_comment``, ``submit_spam_comment``, ``ht
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from urllib.parse import quote_plus
 
@@ -61,12 +62,16 @@ def test_the_akismet_package_unchanged_under_gunicorn(app: Flask, _migrated: str
     reader = {"user_agent": "Mozilla/5.0 Firefox/140.0", "comment_type": "comment",
               "comment_author": "Ann Reader", "comment_author_email": "ann@example.org",
               "permalink": BLOG + "/2026/council-budget"}
-    with gunicorn(_migrated, policy_dir, tmp_path / "gunicorn.log") as (server, _):
+    with gunicorn(_migrated, policy_dir, tmp_path / "gunicorn.log") as (server, _), \
+            contextlib.ExitStack() as connections:
         client = akismet.SyncClient.validated_client(  # verify-key, or APIKeyError
             config=akismet.Config(key=site_key, url=BLOG),
             http_client=akismet_client(server, site_key)._http_client)
-        assert client.verify_key() is True
         wrong = akismet_client(server, "cm_000000000000_wrong")
+        # The server keeps connections alive: close them before the server goes.
+        connections.callback(client._http_client.close)
+        connections.callback(wrong._http_client.close)
+        assert client.verify_key() is True
         assert wrong.verify_key() is False
         with pytest.raises(akismet.APIKeyError):
             wrong.comment_check("198.51.100.7", comment_content=CLEAN, **reader)

@@ -63,22 +63,47 @@ def test_validate_makes_a_submission_from_fields_and_the_sender(app: Flask) -> N
     assert "body" in refused.value.errors and refused.value.kind == "validation-error"
 
 
-def test_admit_refuses_a_closed_story_and_passes_on_a_pre_moderated_one(app: Flask) -> None:
-    from service.domain_errors import Refused
+def test_recall_reads_the_story_and_the_policys_facts_in_one_round_trip(app: Flask) -> None:
     from service.extensions import db
-    from service.intake.pipeline import admit
+    from service.intake.pipeline import recall
+    from service.intake.story import Story
     from service.models import ThreadSetting, utcnow
 
     with app.app_context():
+        resolved = _resolved(app)
+        db.session.add(ThreadSetting(site="news", thread="pre", moderation="pre", links="hold",
+                                     updated_at=utcnow()))
+        db.session.commit()
+        story = recall(resolved, _submission(thread="pre"))
+        plain = recall(resolved, _submission())
+        new_id = recall(resolved, _submission(), reserve_id=True)
+        postgres = db.session.get_bind().dialect.name == "postgresql"
+    assert story.story == Story(moderation="pre", links="hold")
+    assert plain.story is None and plain.comment_id is None
+    assert resolved.policy is not None and resolved.policy.questions
+    assert plain.answers.duplicate  # the default policy asks about duplicates: answered
+    assert (new_id.comment_id is not None) == postgres  # SQLite numbers on insert
+
+
+def test_admit_refuses_a_closed_story_and_passes_on_a_pre_moderated_one(app: Flask) -> None:
+    from service.domain_errors import Refused
+    from service.extensions import db
+    from service.intake.pipeline import admit, recall
+    from service.models import ThreadSetting, utcnow
+
+    with app.app_context():
+        resolved = _resolved(app)
         db.session.add_all([
             ThreadSetting(site="news", thread="closed", moderation="closed", updated_at=utcnow()),
             ThreadSetting(site="news", thread="pre", moderation="pre", updated_at=utcnow())])
         db.session.commit()
+        closed = _submission(thread="closed")
         with pytest.raises(Refused) as refused:
-            admit(_submission(thread="closed"))
-        admitted = admit(_submission(thread="pre"))
+            admit(closed, recall(resolved, closed))
+        pre = _submission(thread="pre")
+        admitted = admit(pre, recall(resolved, pre))
         submission = _submission()
-        plain = admit(submission)
+        plain = admit(submission, recall(resolved, submission))
     assert refused.value.kind == "thread-closed"
     assert admitted.submission.thread_moderation == "pre" and admitted.story is not None
     assert plain.story is None and plain.submission is submission
@@ -96,15 +121,16 @@ def test_score_uses_the_resolved_model_and_none_without_one(app: Flask) -> None:
 
 
 def test_evaluate_applies_the_policy_a_verdict_or_the_failsafe(app: Flask) -> None:
-    from service.intake.pipeline import evaluate, score
+    from service.intake.pipeline import evaluate, recall, score
 
     with app.app_context():
         resolved = _resolved(app)
         scored = score(resolved, _submission())
-        judged = evaluate(resolved, _submission(), scored)
-        caught = evaluate(resolved, _submission(), scored, verdict=HONEYPOT)
-        no_policy = evaluate(replace(resolved, policy=None), _submission(), scored)
-        no_model = evaluate(resolved, _submission(), None)
+        recalled = recall(resolved, _submission())
+        judged = evaluate(resolved, _submission(), scored, recalled)
+        caught = evaluate(resolved, _submission(), scored, recalled, verdict=HONEYPOT)
+        no_policy = evaluate(replace(resolved, policy=None), _submission(), scored, recalled)
+        no_model = evaluate(resolved, _submission(), None, recalled)
     assert judged.action is Action.APPROVE and judged.decision is not None
     assert resolved.policy is not None
     assert judged.decision.policy_version == resolved.policy.version
