@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.common import fresh_database  # noqa: E402
+from bench.common import cpu_seconds, fresh_database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
 
@@ -215,7 +215,16 @@ def main() -> int:
         proc = serve(spec, port, args.workers, env)
         try:
             run_wrk(port, 3, args.connections, key)  # warm up
+            before = cpu_seconds(proc.pid)
             results[name] = run_wrk(port, args.duration, args.connections, key)
+            after = cpu_seconds(proc.pid)
+            used = {k: after[k] - before.get(k, 0.0) for k in after}
+            done = max(1, results[name]["requests"])
+            results[name]["app_cpu_ms"] = used.get("gunicorn (this app)", 0.0) / done * 1000
+            results[name]["pg_cpu_ms"] = used.get("PostgreSQL", 0.0) / done * 1000
+            results[name]["other_cpu_s"] = sum(
+                v for k, v in used.items() if k not in ("gunicorn (this app)", "PostgreSQL",
+                                                        "wrk"))
             results[name]["rss_mb"] = worker_rss_mb(proc.pid)
         finally:
             proc.terminate()
@@ -229,12 +238,20 @@ def main() -> int:
         print(f"{name:<16}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
               f"{r['requests']:>10}{r['non_2xx']:>10}")
     print("(the mix sends 10% invalid submissions: about that share of non-2xx is expected)")
+    print("CPU per request (from /proc): the app's workers, and PostgreSQL")
+    for name, r in results.items():
+        print(f"  {name:<16}{r['app_cpu_ms']:7.2f} ms app {r['pg_cpu_ms']:7.2f} ms PostgreSQL"
+              f"   (other programs on the machine: {r['other_cpu_s']:.1f} CPU s during the run)")
     for name, r in results.items():
         print(f"memory per worker, {name}: "
               + ", ".join(f"{mb:.0f} MB" for mb in r["rss_mb"]) + " (target < 400 MB)")
     for name, r in results.items():
         if r["non_2xx"] > 0.2 * r["requests"]:
             print(f"WARNING: {name} answered {r['non_2xx']} of {r['requests']} with errors")
+    service, ceiling_app = results["service"], results["moderation only"]
+    print(f"service / moderation only: throughput {service['rps'] / ceiling_app['rps']:.2f} "
+          f"(target >= 0.6), p99 {service['p99_ms'] / ceiling_app['p99_ms']:.2f}x "
+          f"(target <= 2)")
     ratio = results["service"]["rps"] / results["bare flask"]["rps"]
     print(f"service / bare throughput: {ratio:.2f} (target >= 0.50); "
           f"service p99 {results['service']['p99_ms']:.1f} ms (target < 50 ms)")

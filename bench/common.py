@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections import Counter
+from pathlib import Path
+
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -14,3 +18,25 @@ def fresh_database(url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
+
+
+def cpu_seconds(master: int) -> dict[str, float]:
+    """CPU time (user + system) of every process now, summed by program (/proc): the
+    gunicorn workers of ``master``, PostgreSQL's processes, and every other program."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total: Counter[str] = Counter()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+            fields = rest.split()
+        except (OSError, ValueError):
+            continue
+        comm = head.split("(", 1)[1]
+        if int(fields[1]) == master or int(stat.parent.name) == master:
+            label = "gunicorn (this app)"
+        elif comm.startswith("postgres"):
+            label = "PostgreSQL"
+        else:
+            label = comm
+        total[label] += (int(fields[11]) + int(fields[12])) / ticks
+    return dict(total)

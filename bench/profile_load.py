@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.bench_load import DEFAULT_URL, prepare_service, run_wrk, serve  # noqa: E402
-from bench.common import fresh_database  # noqa: E402
+from bench.common import cpu_seconds, fresh_database  # noqa: E402
 
 # The part of a submission a stack belongs to: the first pattern found in the stack, from
 # its innermost frame outwards (so a log call made inside the store is counted as logging).
@@ -157,28 +157,6 @@ def main() -> int:
             print(f"  {name:<24}{seconds:8.1f} s")
     summarise(collapsed, args.top)
     return 0
-
-
-def cpu_seconds(master: int) -> dict[str, float]:
-    """CPU time (user + system) of every process now, summed by program (/proc): the
-    gunicorn workers of ``master``, PostgreSQL's processes, and every other program."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total: Counter[str] = Counter()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, rest = stat.read_text().rsplit(")", 1)
-            fields = rest.split()
-        except (OSError, ValueError):
-            continue
-        comm = head.split("(", 1)[1]
-        if int(fields[1]) == master or int(stat.parent.name) == master:
-            label = "gunicorn (this app)"
-        elif comm.startswith("postgres"):
-            label = "PostgreSQL"
-        else:
-            label = comm
-        total[label] += (int(fields[11]) + int(fields[12])) / ticks
-    return dict(total)
 
 
 if __name__ == "__main__":
