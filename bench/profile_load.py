@@ -101,6 +101,8 @@ def main() -> int:
     parser.add_argument("--history", type=int, default=200_000)
     parser.add_argument("--rate", type=int, default=97, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--gil", action="store_true",
+                        help="only samples holding the GIL: where the workers' CPU goes")
     parser.add_argument("--out", default=str(REPO / "bench" / "out"),
                         help="folder for the flame graph and collapsed stacks")
     args = parser.parse_args()
@@ -128,7 +130,8 @@ def main() -> int:
         run_wrk(8714, 3, args.connections, key)  # warm up
         # Sample the master with its subprocesses (the workers); idle frames are left out.
         common = [spy, "record", "--pid", str(proc.pid), "--subprocesses", "--rate",
-                  str(args.rate), "--duration", str(args.duration), "--nonblocking"]
+                  str(args.rate), "--duration", str(args.duration), "--nonblocking",
+                  *(["--gil"] if args.gil else [])]
         # Two samplers, one for the collapsed stacks (summarised below), one for the SVG.
         spies = [subprocess.Popen([*common, "--format", fmt, "-o", str(path)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
