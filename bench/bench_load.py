@@ -78,6 +78,16 @@ def serve(app_spec: str, port: int, workers: int, env: dict[str, str]) -> subpro
     raise RuntimeError(f"{app_spec} did not start")
 
 
+def service_env(url: str, metrics_dir: str) -> dict[str, str]:
+    """The service's settings as in production: rate limits counted (set high enough not to
+    stop one client), a JSON log line per request (thrown away here), metrics across
+    workers."""
+    return {"DATABASE_URL": url, "RATELIMIT_ENABLED": "1",
+            "RATELIMIT_SUBMIT_PER_KEY": "100000000 per minute",
+            "RATELIMIT_SUBMIT_PER_IP": "100000000 per minute", "LOG_LEVEL": "INFO",
+            "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+
+
 def worker_rss_mb(master_pid: int) -> list[float]:
     """Resident memory (MB) of each gunicorn worker of ``master_pid`` (Linux /proc)."""
     sizes = []
@@ -202,12 +212,7 @@ def main() -> int:
     fresh_database(url)
     key = prepare_service(url, args.history)
     metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
-    # As in production: rate limits counted (set high enough not to stop one client) and a
-    # JSON log line per request (thrown away here), metrics across workers.
-    env = {"DATABASE_URL": url, "RATELIMIT_ENABLED": "1",
-           "RATELIMIT_SUBMIT_PER_KEY": "100000000 per minute",
-           "RATELIMIT_SUBMIT_PER_IP": "100000000 per minute", "LOG_LEVEL": "INFO",
-           "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+    env = service_env(url, metrics_dir)
     results = {}
     for name, spec, port in (("service", "service:create_app()", 8711),
                              ("bare flask", "bench.bare_app:create_app()", 8712),

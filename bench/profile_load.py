@@ -29,7 +29,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.bench_load import DEFAULT_URL, prepare_service, run_wrk, serve  # noqa: E402
+from bench.bench_load import (  # noqa: E402
+    DEFAULT_URL,
+    prepare_service,
+    run_wrk,
+    serve,
+    service_env,
+)
 from bench.common import cpu_seconds, fresh_database  # noqa: E402
 
 # The part of a submission a stack belongs to: the first pattern found in the stack, from
@@ -115,10 +121,7 @@ def main() -> int:
     fresh_database(url)
     key = prepare_service(url, args.history)
     metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
-    env = {"DATABASE_URL": url, "RATELIMIT_ENABLED": "1",
-           "RATELIMIT_SUBMIT_PER_KEY": "100000000 per minute",
-           "RATELIMIT_SUBMIT_PER_IP": "100000000 per minute", "LOG_LEVEL": "INFO",
-           "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+    env = service_env(url, metrics_dir)
     spec = ("service:create_app()" if args.app == "service"
             else "bench.moderation_only_app:create_app()")
     out = Path(args.out)

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import any_, bindparam, func, literal, literal_column, or_, select
+from sqlalchemy import any_, bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from policy_engine import Answers, AuthorRecord, Questions, Submission
 from service.extensions import db
 from service.intake.ban_match import active_ban_filter, ban_targets
+from service.intake.storing import NEXT_ID
 from service.intake.story import Story
 from service.models import Ban, Comment, Report, Status, ThreadSetting, utcnow
 
@@ -264,8 +265,7 @@ def _statement(shape: _Shape) -> tuple[Any, dict[str, tuple[str, timedelta]],
             *story).scalar_subquery()
         columns["story_links"] = select(ThreadSetting.links).where(*story).scalar_subquery()
     if shape.reserve:
-        columns["reserved_id"] = func.nextval(
-            literal_column("pg_get_serial_sequence('comments', 'id')"))
+        columns["reserved_id"] = NEXT_ID
     if not columns:
         return None, {}, {}
     return select(*(c.label(n) for n, c in columns.items())), recent, windows

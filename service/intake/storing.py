@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal, select
+from sqlalchemy import bindparam, func, insert, literal, literal_column, select
 
 from service.events.outbox import add_event, event_values, held_view
 from service.extensions import db
@@ -69,17 +69,8 @@ DECISION_FIELDS = tuple(f.name for f in fields(StoredRow) if f.metadata.get("dec
 COMMENTS, AUDIT = Comment.__table__, AuditEntry.__table__
 INSERT_COMMENT = insert(COMMENTS).returning(COMMENTS.c.id)
 INSERT_SUBMITTED = insert(AUDIT)
-# PostgreSQL takes both rows in one statement (an INSERT in a WITH clause): one round trip.
-_stored = insert(COMMENTS).values(
-    {name: bindparam(name, type_=COMMENTS.c[name].type) for name in COMMENT_FIELDS}
-).returning(COMMENTS.c.id, COMMENTS.c.site, COMMENTS.c.status,
-            COMMENTS.c.created_at).cte("stored")
-INSERT_BOTH = insert(AUDIT).from_select(
-    ["comment_id", "action", "actor", "site", "to_status", "detail", "created_at"],
-    select(_stored.c.id, literal("submitted"), literal("policy"), _stored.c.site,
-           _stored.c.status, literal({}, AUDIT.c.detail.type), _stored.c.created_at),
-).returning(AUDIT.c.comment_id)
-
+# The next comment id, taken before the insert on PostgreSQL (the facts read takes it too).
+NEXT_ID = func.nextval(literal_column("pg_get_serial_sequence('comments', 'id')"))
 
 def statement_at_a_time() -> None:
     """On PostgreSQL, run this submission's two statements (the facts, then the insert of
@@ -102,10 +93,13 @@ def store(row: StoredRow, held: bool = False, sampled: bool = False,
     the outbox), in the same transaction; a ``sampled`` one (drawn for the QA sample) its
     ``qa_samples`` row.  With ``comment_id`` (reserved by ``recall``'s read, PostgreSQL)
     all of them are one statement (:func:`insert_all`), durable when it returns: one round
-    trip.  Otherwise (SQLite) they are written one by one in one transaction.
+    trip (without ``comment_id``, the id is taken first: two).  SQLite writes them one by
+    one in one transaction.
     """
     values = row.values()
-    if comment_id is not None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        if comment_id is None:  # not taken by a recall: take it now
+            comment_id = db.session.execute(select(NEXT_ID)).scalar_one()
         params = {**values, "id": comment_id}
         if held:
             event = event_values(row.site, comment_id, held_view(comment_id, values),
@@ -114,16 +108,10 @@ def store(row: StoredRow, held: bool = False, sampled: bool = False,
         db.session.execute(insert_all(held, sampled), params)
         db.session.commit()  # nothing to send in autocommit; ends a transaction a reply began
         return comment_id
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    if (held or sampled) and postgres:
-        db.session.commit()  # ends the autocommit reads; what follows is one transaction
-    if postgres:
-        comment_id = db.session.execute(INSERT_BOTH, values).scalar_one()
-    else:
-        comment_id = db.session.execute(INSERT_COMMENT, values).scalar_one()
-        db.session.execute(INSERT_SUBMITTED, {
-            "comment_id": comment_id, "action": "submitted", "actor": "policy",
-            "site": row.site, "to_status": row.status, "created_at": row.created_at})
+    comment_id = db.session.execute(INSERT_COMMENT, values).scalar_one()
+    db.session.execute(INSERT_SUBMITTED, {
+        "comment_id": comment_id, "action": "submitted", "actor": "policy",
+        "site": row.site, "to_status": row.status, "created_at": row.created_at})
     if held:
         add_event(row.site, comment_id, held_view(comment_id, values), "comment.held")
     if sampled:
