@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.common import cpu_seconds, fresh_database  # noqa: E402
+from bench.common import cpu_seconds, cpu_used, fresh_database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
 
@@ -223,7 +223,7 @@ def main() -> int:
             before = cpu_seconds(proc.pid)
             results[name] = run_wrk(port, args.duration, args.connections, key)
             after = cpu_seconds(proc.pid)
-            used = {k: after[k] - before.get(k, 0.0) for k in after}
+            used = cpu_used(before, after)
             done = max(1, results[name]["requests"])
             results[name]["app_cpu_ms"] = used.get("gunicorn (this app)", 0.0) / done * 1000
             results[name]["pg_cpu_ms"] = used.get("PostgreSQL", 0.0) / done * 1000

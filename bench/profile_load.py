@@ -36,7 +36,7 @@ from bench.bench_load import (  # noqa: E402
     serve,
     service_env,
 )
-from bench.common import cpu_seconds, fresh_database  # noqa: E402
+from bench.common import cpu_seconds, cpu_used, fresh_database  # noqa: E402
 
 # The part of a submission a stack belongs to: the first pattern found in the stack, from
 # its innermost frame outwards (so a log call made inside the store is counted as logging).
@@ -157,7 +157,7 @@ def main() -> int:
           f"flame graph {svg}, stacks {collapsed}")
     print(f"\nCPU seconds used during the {args.duration} s run, by program "
           f"({os.cpu_count()} cores: {os.cpu_count() * args.duration} s available):")
-    used = Counter({name: after[name] - before.get(name, 0.0) for name in after})
+    used = cpu_used(before, after)
     for name, seconds in used.most_common(8):
         if seconds >= 0.05:
             print(f"  {name:<24}{seconds:8.1f} s")
