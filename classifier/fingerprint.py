@@ -32,6 +32,10 @@ PROBES = (
     # Cyrillic words stay Cyrillic, Latin look-alikes and digits inside them become Cyrillic
     "\u0438\u0434\u0438ot", "\u0443po\u0434", "\u04343\u0431\u0438\u043b",
     "\u043c\u043e\u0439 \u0451\u0436", "cyka \u0431\u043b\u044f\u0442\u044c",
+    # a Latin (Uzbek) word keeps its script, apostrophe and all, among Cyrillic words, and
+    # Cyrillic words of look-alike letters keep theirs among Latin ones
+    "\u0421\u0443\u0434 \u0440\u0435\u0448\u0438\u043b, \u044f \u0431\u044b qo'yaman",
+    "\u041c\u0435\u043d \u0441\u0435\u043d\u0438 o'ldiraman",
     # leetspeak inside and at the edges of words, and numbers that must stay numbers
     "1d10t", "sh!t", "a$$", "$hit", "h3ll0 w0rld", "n00b5", "ph|ll", "$5 in 2024",
     "idiot!", "C++ and A+", "what?! no|way", "call 0800 123 456", "0!A", "Top 10!Great",

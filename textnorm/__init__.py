@@ -47,11 +47,17 @@ _LATIN_TO_CYRILLIC = {
     "0": "о", "3": "е", "4": "ч", "6": "б", "@": "а",
 }
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
-_CYRILLIC_WORD_CHARS = re.compile("[\\w@]+")
+# A word for the script vote: letters, digits and "@", with the apostrophes of Uzbek Latin
+# (o'zbek, qo'yaman, g'alaba) inside it, so that "qo'yaman" is one word whose "q" says Latin.
+_CYRILLIC_WORD_CHARS = re.compile("[\\w@]+(?:['\u02bb\u02bc][\\w@]+)*")
 # Letters that could stand for a letter of the other script decide nothing.
 _AMBIGUOUS = frozenset(_CYRILLIC_TO_LATIN) | frozenset(_LATIN_TO_CYRILLIC) | frozenset(
     _LATIN_TO_CYRILLIC.values()) | frozenset(v for v in _CYRILLIC_TO_LATIN.values())
 _TO_LATIN_TABLE = str.maketrans(_CYRILLIC_TO_LATIN)
+_LATIN_LETTER = re.compile("[a-z]")
+# A Latin letter that no Cyrillic letter looks like: a word with one is plainly Latin.
+_LATIN_ONLY = re.compile(
+    "[" + "".join(sorted(set("abcdefghijklmnopqrstuvwxyz") - _AMBIGUOUS)) + "]")
 _TO_CYRILLIC_TABLE = str.maketrans(_LATIN_TO_CYRILLIC)
 
 
@@ -71,23 +77,32 @@ def _script_votes(text: str) -> int:
 def _fold_scripts(text: str) -> str:
     """Fold look-alike letters into the script of the word they are in.
 
-    A word whose unambiguous letters are mostly Cyrillic gets Cyrillic letters for its
-    Latin look-alikes and digits; one whose letters are mostly Latin gets Latin ones; a word
-    of look-alike letters only follows the text's majority, and stays as it is on a tie.
+    Only a word that mixes the two scripts' letters is folded, into the script most of its
+    unambiguous letters are in ("идиot" -> "идиот", "idiот" -> "idiot"); one of look-alike
+    letters only follows the text's majority.  A word written in one script keeps it: a
+    Cyrillic word is never turned into Latin letters (its digits may become Cyrillic ones:
+    "4мо" -> "чмо"), and a Latin word stays Latin ("qo'yaman" in a Russian sentence), save
+    one case: a Latin word of look-alike letters only ("cyka") in a mostly Cyrillic text
+    with no plain Latin word in it, which is how Russian abuse is disguised.
     """
     if not _CYRILLIC.search(text):
         return text
     overall = _script_votes(text)
+    words = _CYRILLIC_WORD_CHARS.findall(text)
+    plain_latin = any(_LATIN_ONLY.search(w) and not _CYRILLIC.search(w) for w in words)
 
     def one(match: re.Match[str]) -> str:
         word = match.group()
-        has_cyrillic = _CYRILLIC.search(word) is not None
-        if not has_cyrillic and (word.isdigit() or overall <= 0):
-            return word
+        if _CYRILLIC.search(word) is None:  # Latin letters, digits or both
+            if plain_latin or overall <= 0 or word.isdigit() or _LATIN_ONLY.search(word):
+                return word
+            return word.translate(_TO_CYRILLIC_TABLE)
+        if not _LATIN_LETTER.search(word):  # Cyrillic letters, perhaps digits: stays Cyrillic
+            return word.translate(_TO_CYRILLIC_TABLE)
         votes = _script_votes(word) or overall
         if votes > 0:
-            return word.translate(_TO_CYRILLIC_TABLE) if not word.isdigit() else word
-        if votes < 0 and has_cyrillic:
+            return word.translate(_TO_CYRILLIC_TABLE)
+        if votes < 0:
             return word.translate(_TO_LATIN_TABLE)
         return word
 

@@ -4,6 +4,7 @@ reader's words; and, on the shipped model, Russian abuse caught through evasions
 from __future__ import annotations
 
 import random
+import re
 import zlib
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from classifier import DEFAULT_MODEL_PATH, ModelError, load_model, train_from_rows
 from classifier.calibration import recalibrate
+from classifier.features import normalized_text
 from tests.classifier.conftest import TINY_PARAMS, tiny_rows
 
 RU_INSULTS = ["идиот", "дебил", "урод", "мразь", "тупица", "придурок", "кретин", "ничтожество"]
@@ -138,6 +140,21 @@ def test_russian_terms_on_the_shipped_model_are_words_of_the_comment(default_mod
     assert terms
     assert {"идиот", "урод", "тупой"} & set(terms)
     assert all(any("\u0400" <= ch <= "\u04ff" for ch in term) for term in terms), terms
+
+
+def test_a_latin_uzbek_word_in_a_russian_comment_keeps_its_script(default_model):
+    # look-alike folding once pulled "qo'yaman" into Cyrillic ("qo'уамап") in a mostly
+    # Cyrillic comment, so features and explanations saw a word nobody wrote
+    text = "Суд решил правильно, я бы тоже так сделал. Men bunga qo'yaman: ahmoq emas, jim bo'ling"
+    folded = normalized_text(text).split()
+    assert "qo'yaman:" in folded and "bunga" in folded and "men" in folded
+    # the features' words are \w+ runs, so "qo'yaman" gives "qo" and "yaman": Latin both
+    terms = [term for term, _ in default_model.score(text).terms["abuse"]]
+    words = set(re.findall(r"\w+", normalized_text(text)))
+    assert terms and set(terms) <= words, terms
+    uzbek = set(re.findall(r"\w+", "men bunga qo'yaman: ahmoq emas, jim bo'ling"))
+    assert "ahmoq" in terms and "уамап" not in terms
+    assert all(term in uzbek for term in terms if not re.search("[\u0400-\u04ff]", term))
 
 
 def _vector_of(model, word: str) -> np.ndarray:

@@ -100,6 +100,22 @@ def test_normalize_does_not_join_spelled_letters():
     ("мой край", "мой край"),  # й is a letter, not и with an accent
     ("қонун ва ҳуқуқ", "қонун ва ҳуқуқ"),  # Tajik letters stay
     ("Siz ahmoqsiz, jim bo'ling", "siz ahmoqsiz, jim bo'ling"),  # Uzbek in Latin stays
+    # Uzbek Latin words in a Russian or Uzbek Cyrillic sentence stay Latin, whole: the
+    # apostrophe of qo'yaman is inside the word, and a Latin word is not pulled into
+    # Cyrillic for being made of look-alike letters ("yaman" was folded to "уамап")
+    ("Суд решил, я бы qo'yaman", "суд решил, я бы qo'yaman"),
+    ("Суд прав. Ammo men bunga rozi emasman", "суд прав. ammo men bunga rozi emasman"),
+    ("Bu yomon ish, суд решил", "bu yomon ish, суд решил"),
+    ("Men bunga qo\u02bbyaman, а вы что думаете?", "men bunga qo\u02bbyaman, а вы что думаете?"),
+    # Cyrillic words of look-alike letters only stay Cyrillic next to Latin ones
+    ("Мен сени o'ldiraman", "мен сени o'ldiraman"),
+    ("Мен сени yaxshi ko'raman", "мен сени yaxshi ko'raman"),
+    ("Sen ahmoqsan, ты понял?", "sen ahmoqsan, ты понял?"),
+    # evasive mixed-script Russian abuse still folds to its plain form
+    ("Ты cyкa и ypoд", "ты сука и урод"),
+    ("Автор — тyпoй идиoт", "автор — тупой идиот"),
+    ("ты мpaзь, сдохни", "ты мразь, сдохни"),
+    ("ты cyka", "ты сука"),  # a Latin word of look-alikes only, among Cyrillic words only
 ])
 def test_fold_keeps_each_word_in_its_own_script(text, folded):
     assert fold(text) == folded
