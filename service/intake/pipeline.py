@@ -212,7 +212,8 @@ def moderate(resolved: Resolved, submission: Submission, *, verdict: Reason | No
     routed = route(resolved, admitted, judged)
     qa_rate = resolved.policy.qa_sample if resolved.policy is not None and not (
         judged.by_verdict) else 0.0
-    return Moderated(row=stored_row(submission, scored, judged, routed), routed=routed,
+    row = stored_row(submission, scored, judged, routed, recalled.body_fingerprint)
+    return Moderated(row=row, routed=routed,
                      judged=judged, qa_sample=qa_rate, comment_id=recalled.comment_id)
 
 
@@ -242,15 +243,16 @@ def decide(resolved: Resolved, submission: Submission, verdict: Reason | None = 
 
 
 def stored_row(submission: Submission, scored: Scored | None, judged: Judged,
-               routed: Routed) -> storing.StoredRow:
-    """The comment's columns for a submission through ``route``."""
+               routed: Routed, body_fingerprint: str) -> storing.StoredRow:
+    """The comment's columns for a submission through ``route`` (``body_fingerprint``: the
+    one ``recall`` computed for the duplicate check)."""
     scores = scored.scores if scored else {}
     decision = judged.decision
     return storing.StoredRow(
         site=submission.site, thread=submission.thread, parent_id=submission.parent_id,
         author_name=submission.name, author_email=submission.email,
         author_id=submission.author_id, author_website=submission.website,
-        body=submission.body, body_fingerprint=fingerprint(submission.body),
+        body=submission.body, body_fingerprint=body_fingerprint,
         ip=submission.ip, user_agent=submission.user_agent, referrer=submission.referrer,
         status=routed.status.value, decided_action=routed.action.value,
         reasons=[_reason_record(r) for r in routed.reasons]

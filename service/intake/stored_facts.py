@@ -28,12 +28,14 @@ class Recalled:
     (:meth:`DatabaseFacts.recall`): the answers to the policy's questions, the story's
     settings (None: the defaults) and, on PostgreSQL, the id the new comment will have (so
     that the comment, its audit row and its event are written by one statement).
-    ``facts`` give ``Policy.evaluate`` those answers without asking again."""
+    ``facts`` give ``Policy.evaluate`` those answers without asking again;
+    ``body_fingerprint`` is the one the read used (the comment stores it)."""
 
     answers: Answers
     story: Story | None
     comment_id: int | None
-    facts: Any = None
+    facts: Any = None  # a Facts; set by recall()
+    body_fingerprint: str = ""
 
 
 class _Answered:
@@ -112,7 +114,8 @@ class DatabaseFacts:
         PostgreSQL) the new comment's id, in one round trip."""
         got = self._read(questions, submission, body_fingerprint, story=True,
                          reserve=reserve_id)
-        return replace(got, facts=_Answered(self, questions, got.answers))
+        return replace(got, facts=_Answered(self, questions, got.answers),
+                       body_fingerprint=body_fingerprint)
 
     def _read(self, questions: Questions, submission: Submission, body_fingerprint: str,
               story: bool, reserve: bool) -> Recalled:

@@ -73,11 +73,12 @@ INSERT_SUBMITTED = insert(AUDIT)
 NEXT_ID = func.nextval(literal_column("pg_get_serial_sequence('comments', 'id')"))
 
 def statement_at_a_time() -> None:
-    """On PostgreSQL, run this submission's two statements (the facts, then the insert of
-    both rows) each as its own transaction: no BEGIN and COMMIT round trips.  That is safe
-    because the insert is one statement, so atomic and durable when it returns, and the
-    facts are a read.  Not when the request has already begun a transaction (a reply's
-    parent was looked up, or a key was read): that one is kept and committed as usual."""
+    """On PostgreSQL, run this submission's two statements (``recall``'s read, then the
+    one insert of all its rows) each as its own transaction: no BEGIN and COMMIT round
+    trips.  That is safe because the insert is one statement, so atomic and durable when it
+    returns, and the read is a read.  Not when the request has already begun a
+    transaction (a reply's parent was looked up, or a key was read): that one is kept and
+    committed as usual."""
     session = db.session()
     if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
