@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import hmac
 import os
-import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 from flask import current_app, request
 from flask_smorest import Blueprint
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, select, update
 
 from service.api_links import NEW_WEBHOOK
 from service.auth import current_key, require
-from service.domain_errors import Conflict, InvalidField, NotFound, Unreadable
+from service.domain_errors import Conflict, NotFound, Unreadable
 from service.errors import ApiError
+from service.events.delivery_settings import State
+from service.events.endpoints import deactivate_endpoint, register_endpoint, rotate_secret
 from service.events.schemas import (
     DeliveryArgsSchema,
     DeliveryPageSchema,
@@ -29,7 +29,6 @@ from service.events.schemas import (
     WebhookArgsSchema,
     WebhookListSchema,
 )
-from service.events.webhooks import Settings, State, UnsafeURL, check_url
 from service.extensions import db
 from service.models import AuditEntry, Delivery, Event, Role, WebhookEndpoint, utcnow
 from service.pagination import decode, encode
@@ -40,7 +39,6 @@ blp = Blueprint("events", __name__, url_prefix="/v1",
 # OpenAPI security requirements: a scheme name and the scopes it needs (none).
 SITE: list[dict[str, list[str]]] = [{"siteKey": []}]
 ADMIN: list[dict[str, list[str]]] = [{"adminKey": []}]
-MAX_ENDPOINTS_PER_SITE = 10
 # On PostgreSQL ids are taken before commit, so a later id can be visible before an earlier
 # one; serving only events older than this keeps a poller from stepping over one for good.
 DEFAULT_FEED_LAG_SECONDS = 5.0
@@ -81,88 +79,6 @@ def site_events(site: str, after: int | None, limit: int) -> tuple[list[Event], 
         stmt = stmt.where(Event.id > after)
     rows = list(db.session.execute(stmt).scalars())
     return rows[:limit], len(rows) > limit
-
-
-def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
-
-
-def register_endpoint(site: str, url: str, secret: str | None) -> tuple[WebhookEndpoint, str]:
-    """Add an endpoint; return it with its secret (generated if not given).
-
-    The URL's host is resolved now and every address checked, as the worker does before
-    each request (which is what actually protects: a name can re-resolve later): a URL that
-    points into the service's own network is refused with a 422 on ``url``.
-    """
-    try:
-        check_url(url, Settings.from_config(current_app.config))
-    except UnsafeURL as exc:
-        message = (f"The URL's host {exc}; webhooks are sent only to public addresses."
-                   if exc.address is not None else f"The URL cannot be used: {exc}.")
-        raise InvalidField(message, errors={"url": [message]}) from exc
-    active = db.session.execute(
-        select(func.count()).select_from(WebhookEndpoint)
-        .where(WebhookEndpoint.site == site, WebhookEndpoint.active.is_(True))).scalar_one()
-    if active >= MAX_ENDPOINTS_PER_SITE:
-        raise Conflict(f"A site may have {MAX_ENDPOINTS_PER_SITE} active endpoints; "
-                       "delete one first.", kind="too-many-endpoints")
-    secret = secret or new_secret()
-    endpoint = WebhookEndpoint(site=site, url=url, secret=secret, active=True)
-    db.session.add(endpoint)
-    db.session.commit()
-    return endpoint, secret
-
-
-def deactivate_endpoint(site: str, endpoint_id: int) -> None:
-    """Stop sending to an endpoint; its unsent deliveries are cancelled (the feed keeps all)."""
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or endpoint.site != site:
-        raise NotFound(f"No webhook endpoint {endpoint_id} on this site.")
-    endpoint.active = False
-    db.session.execute(
-        update(Delivery)
-        .where(Delivery.endpoint_id == endpoint.id, Delivery.state == State.PENDING)
-        .values(state=State.CANCELLED, last_error="endpoint deactivated")
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-
-
-def rotate_secret(site: str, endpoint_id: int, secret: str | None,
-                  previous_valid_hours: int) -> tuple[WebhookEndpoint, str, datetime]:
-    """Give an active endpoint a new secret (generated if not given); return the endpoint,
-    the new secret and when the one it replaces stops signing deliveries.
-
-    For ``previous_valid_hours`` the replaced secret keeps signing next to the new one; a
-    secret kept from an earlier rotation is dropped (only one previous secret is kept).
-    With 0 the replaced secret is not kept at all.  Recorded in the audit log.
-    """
-    endpoint = db.session.execute(  # locked: two rotations at once do not lose one
-        select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
-        .with_for_update()).scalar_one_or_none()
-    if endpoint is None or endpoint.site != site or not endpoint.active:
-        db.session.rollback()
-        raise NotFound(f"No webhook endpoint {endpoint_id} on this site.")
-    if secret is not None and hmac.compare_digest(secret.encode(), endpoint.secret.encode()):
-        db.session.rollback()
-        message = "This is the endpoint's current secret; send a new one, or none."
-        raise InvalidField(message, errors={"secret": [message]})
-    now = utcnow()
-    expires_at = now + timedelta(hours=previous_valid_hours)
-    secret = secret or new_secret()
-    if previous_valid_hours > 0:
-        endpoint.previous_secret, endpoint.previous_secret_expires_at = endpoint.secret, expires_at
-    else:
-        endpoint.previous_secret, endpoint.previous_secret_expires_at = None, None
-    endpoint.secret = secret
-    key = current_key()
-    db.session.add(AuditEntry(comment_id=None, site=endpoint.site,
-                              action="webhook.rotate-secret", actor=key.actor, key_id=key.id,
-                              detail={"endpoint_id": endpoint.id, "url": endpoint.url,
-                                      "previous_valid_hours": previous_valid_hours,
-                                      "previous_secret_expires_at": expires_at.isoformat()},
-                              created_at=now))
-    db.session.commit()
-    return endpoint, secret, expires_at
 
 
 def _delivery_view(delivery: Delivery, event: Event, endpoint: WebhookEndpoint) -> dict[str, Any]:

@@ -26,7 +26,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Rules(Protocol):
-    """What an operator allows beyond public addresses (``webhooks.Settings`` has both)."""
+    """What an operator allows beyond public addresses (``delivery_settings.Settings`` has both)."""
 
     @property
     def allow_private(self) -> bool: ...

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from service.events.webhooks import State
+from service.events.delivery_settings import State
 from service.models import Status, utcnow
 from service.schemas import REQUIRED_MESSAGE, ReasonSchema, cursor_field
 

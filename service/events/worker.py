@@ -18,8 +18,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.events.delivery_settings import Settings
 from service.events.egress import ResolveTimeout, UnsafeURL, check_url
-from service.events.webhooks import DeliveryStats, Settings, deliver_due
+from service.events.webhooks import DeliveryStats, deliver_due
 from service.extensions import db
 from service.models import WebhookEndpoint
 

@@ -22,7 +22,7 @@ from service.domain_errors import Conflict, InvalidField, NotFound, Refused
 from service.extensions import db
 from service.models import ApiKey, Ban, Comment, Role, utcnow
 from service.pagination import newest_first
-from service.review.schemas import (
+from service.review.ban_schemas import (
     BanArgsSchema,
     BanListArgsSchema,
     BanPageSchema,
@@ -30,8 +30,6 @@ from service.review.schemas import (
     SiteBanArgsSchema,
 )
 from service.schemas import CURSOR_NOT_OURS
-
-KINDS = ("email", "domain", "ip", "author")
 
 
 def normalise(kind: str, value: str) -> str:

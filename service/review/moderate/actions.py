@@ -15,6 +15,7 @@ from service.errors import ApiError
 from service.extensions import db
 from service.review import overrides, qa, workflow
 from service.review.api import load
+from service.review.ban_schemas import BanArgsSchema
 from service.review.bans import ban_author
 from service.review.moderate import texts
 from service.review.moderate.frame import (
@@ -28,7 +29,6 @@ from service.review.moderate.frame import (
 )
 from service.review.moderate.texts import P_
 from service.review.schemas import (
-    BanArgsSchema,
     BulkDecisionArgsSchema,
     DecisionArgsSchema,
     OverrideArgsSchema,

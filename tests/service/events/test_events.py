@@ -459,8 +459,8 @@ def test_operators_can_allow_their_own_network(app: Flask, client: FlaskClient,
     ("::ffff:8.8.8.8", None), ("64:ff9b::808:808", None),
 ])
 def test_every_kind_of_internal_address_is_recognised(address: str, kind: str | None) -> None:
+    from service.events.delivery_settings import Settings
     from service.events.egress import address_kind, address_problem
-    from service.events.webhooks import Settings
 
     ip = ipaddress.ip_address(address)
     assert address_kind(ip) == kind
@@ -470,7 +470,7 @@ def test_every_kind_of_internal_address_is_recognised(address: str, kind: str | 
 
 
 def test_address_settings_come_from_the_config_and_bad_values_fail_fast() -> None:
-    from service.events.webhooks import Settings
+    from service.events.delivery_settings import Settings
 
     assert Settings.from_config({}).allow_private is False
     for on in (True, "1", "true", "yes"):
@@ -489,7 +489,7 @@ def test_address_settings_come_from_the_config_and_bad_values_fail_fast() -> Non
 
 
 def test_the_environment_sets_the_allowance(monkeypatch: pytest.MonkeyPatch) -> None:
-    from service.events.webhooks import Settings
+    from service.events.delivery_settings import Settings
 
     monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
     assert Settings.from_config({}).allow_private is True
@@ -497,7 +497,7 @@ def test_the_environment_sets_the_allowance(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_a_site_has_a_limited_number_of_endpoints(client: FlaskClient, site_key: str) -> None:
-    from service.events.api import MAX_ENDPOINTS_PER_SITE
+    from service.events.endpoints import MAX_ENDPOINTS_PER_SITE
 
     for i in range(MAX_ENDPOINTS_PER_SITE):
         register(client, site_key, f"https://news.example/hook/{i}")

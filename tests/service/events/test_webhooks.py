@@ -25,8 +25,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from service.events.delivery_settings import Settings, backoff_seconds
 from service.events.signatures import sign, verify_signature
-from service.events.webhooks import Settings, backoff_seconds
 from tests.conftest import auth
 from tests.service.events.test_events import (
     PUBLIC_IP,
@@ -678,8 +678,8 @@ def test_a_name_that_re_resolves_to_a_private_address_is_not_sent_to(
     assert hook.received == []
     # a public address among private ones does not help
     dns.names["rebind.example"] = [PUBLIC_IP, "10.0.0.1"]
+    from service.events.delivery_settings import Settings
     from service.events.egress import UnsafeURL, check_url
-    from service.events.webhooks import Settings
 
     with pytest.raises(UnsafeURL, match="10.0.0.1"):
         check_url(hook.url_at("rebind.example"), Settings())
