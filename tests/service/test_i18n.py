@@ -225,3 +225,26 @@ def test_every_reader_message_has_every_translation(package: str, domain: str) -
             assert all(strings) and not message.fuzzy, f"{po}: {message.id!r} untranslated"
     service_languages = sorted(p.name for p in (REPO / "service" / "locale").iterdir())
     assert ["en", *service_languages] == list(languages())
+
+
+@pytest.mark.parametrize(("body", "rule"), [
+    ("На суде зачитали его сообщение «убью всех», и приговор был заслуженным.",
+     "threat-mentioned"),
+    ("Соседа годами называли «чуркой», и только теперь полиция завела дело.", "slur-mentioned"),
+])
+def test_a_quoted_threat_or_slur_waits_for_a_moderator_and_says_why(
+        client: FlaskClient, site_key: str, body: str, rule: str) -> None:
+    response = submit(client, site_key, {**GOOD, "body": body}, "ru")
+    answer = response.get_json()
+    assert response.status_code == 201, answer
+    assert answer["status"] == "pending"
+    assert list(messages(answer)) == [rule]
+    assert "модератор" in messages(answer)[rule]
+
+
+def test_a_threat_aimed_at_the_reader_is_still_refused(
+        client: FlaskClient, site_key: str) -> None:
+    answer = submit(client, site_key, {**GOOD, "body": "Сдохни, чурка."}, "ru").get_json()
+    assert answer["status"] == "rejected"
+    assert {"threats", "slurs"} <= set(messages(answer))
+    assert not {"threat-mentioned", "slur-mentioned"} & set(messages(answer))
