@@ -57,8 +57,10 @@ def file_hashes(directory: str | Path) -> dict[str, str]:
 
 
 def load_encoder(directory: str | Path | None = None,
-                 expected: Mapping[str, str] | None = None) -> SentenceEncoder:
-    """Load the encoder, refusing files whose sha256 differs from ``expected``."""
+                 expected: Mapping[str, str] | None = None,
+                 tuned: Mapping[str, np.ndarray] | None = None) -> SentenceEncoder:
+    """Load the encoder, refusing files whose sha256 differs from ``expected``; ``tuned``
+    replaces some of its weight arrays (see :class:`SentenceEncoder`)."""
     directory = Path(directory) if directory is not None else encoder_directory()
     if expected is not None:
         actual = file_hashes(directory)
@@ -68,7 +70,7 @@ def load_encoder(directory: str | Path | None = None,
                 f"{directory}: {', '.join(changed)} differ from the sha256 the model recorded; "
                 f"the encoder was changed or another version is installed (the model was "
                 f"trained with {ENCODER_DISTRIBUTION}); refusing to use it")
-    return SentenceEncoder(directory)
+    return SentenceEncoder(directory, tuned)
 
 
 def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -78,9 +80,14 @@ def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray
 
 
 class SentenceEncoder:
-    """Mean-pooled, unit-length sentence embeddings (384 numbers per text)."""
+    """Mean-pooled, unit-length sentence embeddings (384 numbers per text).
 
-    def __init__(self, directory: str | Path):
+    ``tuned`` maps weight names of the package's file (``encoder.layer.5.output.dense.weight``)
+    to arrays of the same shape that replace them: the top layers that the second stage
+    fine-tuned for abuse (they ship in the model artifact, hash-checked with it).
+    """
+
+    def __init__(self, directory: str | Path, tuned: Mapping[str, np.ndarray] | None = None):
         try:
             from safetensors.numpy import load_file
             from tokenizers import Tokenizer
@@ -93,6 +100,11 @@ class SentenceEncoder:
             self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         except Exception as exc:  # OSError, JSON, KeyError, or safetensors' own error type
             raise ModelError(f"{directory}: cannot read the encoder ({exc})") from exc
+        for name, array in (tuned or {}).items():
+            if name not in weights or weights[name].shape != array.shape:
+                raise ModelError(f"tuned encoder weight {name} has no match of shape "
+                                 f"{array.shape} in {directory}")
+            weights[name] = array
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self.dim = int(config["hidden_size"])

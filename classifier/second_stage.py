@@ -12,14 +12,18 @@ probability like the fast one.  Outside the band, or for other languages, the fa
 stands: the encoder only knows English, and clear cases need no second look.
 
 The head's weights are arrays of the model artifact (hash-checked like the rest); the
-encoder's files are checked against the sha256 recorded in the manifest.
+encoder's files are checked against the sha256 recorded in the manifest.  A stage may also
+carry **tuned layers**: the encoder's top layers fine-tuned together with the head
+(``scripts/finetune_second_stage.py``).  They replace the package's layers of the same
+names when the encoder loads, and ship in the artifact as one float16 array,
+``stage2_layers``, with their names and shapes in the manifest.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,7 +34,8 @@ from textnorm.language import get_identifier
 
 __all__ = ["SecondStage", "is_english"]
 
-ARRAYS = ("stage2_head", "stage2_blend")
+ARRAYS = ("stage2_head", "stage2_blend")  # every stage has these; tuned layers add LAYERS
+LAYERS = "stage2_layers"
 # A text must be at least this likely English (py3langid) for the encoder to read it.
 MIN_ENGLISH = 0.5
 
@@ -57,6 +62,8 @@ class SecondStage:
     bias: float
     blend: tuple[float, float, float]  # a_fast, a_head, b
     encoder_hashes: Mapping[str, str]
+    # encoder weight name -> array that replaces it (the fine-tuned top layers), or none
+    tuned: Mapping[str, np.ndarray] = field(default_factory=dict)
     encoder: SentenceEncoder | None = None
 
     def __post_init__(self) -> None:
@@ -70,13 +77,20 @@ class SecondStage:
 
     # -- the artifact -------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"stage2_head": np.append(self.weights, self.bias).astype(np.float64),
-                "stage2_blend": np.asarray(self.blend, dtype=np.float64)}
+        arrays = {"stage2_head": np.append(self.weights, self.bias).astype(np.float64),
+                  "stage2_blend": np.asarray(self.blend, dtype=np.float64)}
+        if self.tuned:
+            arrays[LAYERS] = np.concatenate(
+                [np.asarray(a, dtype=np.float16).ravel() for a in self.tuned.values()])
+        return arrays
 
     def manifest(self) -> dict:
-        return {"label": self.label, "band": [self.low, self.high],
-                "encoder": {"package": ENCODER_DISTRIBUTION, "sha256": dict(self.encoder_hashes)},
-                "runs_on": "English comments whose fast score is inside the band"}
+        out = {"label": self.label, "band": [self.low, self.high],
+               "encoder": {"package": ENCODER_DISTRIBUTION, "sha256": dict(self.encoder_hashes)},
+               "runs_on": "English comments whose fast score is inside the band"}
+        if self.tuned:
+            out["tuned_layers"] = [[name, list(np.shape(a))] for name, a in self.tuned.items()]
+        return out
 
     @classmethod
     def from_artifact(cls, arrays: Mapping[str, np.ndarray], manifest: Mapping,
@@ -91,13 +105,15 @@ class SecondStage:
         if head.dtype.kind != "f" or head.ndim != 1 or blend.shape != (3,):
             raise ModelError(f"{where}: second stage arrays have the wrong shape")
         a_fast, a_head, b = (float(v) for v in blend)
-        return cls(label, low, high, head[:-1], float(head[-1]), (a_fast, a_head, b), hashes)
+        tuned = _unpack_layers(arrays.get(LAYERS), manifest.get("tuned_layers"), where)
+        return cls(label, low, high, head[:-1], float(head[-1]), (a_fast, a_head, b), hashes,
+                   tuned)
 
     # -- scoring ------------------------------------------------------------------------
     def load_encoder(self) -> None:
         """Load (and hash-check) the encoder; raises :class:`ModelError` when it cannot."""
         if self.encoder is None:
-            self.encoder = load_encoder(expected=self.encoder_hashes)
+            self.encoder = load_encoder(expected=self.encoder_hashes, tuned=self.tuned)
             if self.encoder.dim != len(self.weights):
                 raise ModelError(f"the encoder gives {self.encoder.dim} numbers, the head "
                                  f"expects {len(self.weights)}")
@@ -118,3 +134,23 @@ class SecondStage:
             z = a_fast * logit(fast) + a_head * head + b
             out.append(1.0 / (1.0 + math.exp(-min(max(z, -40.0), 40.0))))
         return out
+
+
+def _unpack_layers(flat: np.ndarray | None, names: object, where: str) -> dict[str, np.ndarray]:
+    """The tuned layers from the artifact's flat array and the manifest's names and shapes."""
+    if flat is None and names is None:
+        return {}
+    if flat is None or not isinstance(names, list) or flat.dtype != np.float16 or flat.ndim != 1:
+        raise ModelError(f"{where}: second stage tuned layers incomplete ({LAYERS} and "
+                         "tuned_layers go together)")
+    tuned, start = {}, 0
+    try:
+        for name, shape in names:
+            size = int(np.prod(shape))
+            tuned[str(name)] = flat[start:start + size].reshape([int(n) for n in shape])
+            start += size
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"{where}: second stage tuned_layers malformed ({exc})") from exc
+    if start != flat.size or not np.all(np.isfinite(flat)):
+        raise ModelError(f"{where}: {LAYERS} does not match tuned_layers, or is not finite")
+    return tuned

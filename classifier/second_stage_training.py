@@ -20,7 +20,7 @@ from classifier.errors import DataError
 from classifier.model import Model
 from classifier.second_stage import SecondStage, is_english, logit
 
-__all__ = ["fit_second_stage"]
+__all__ = ["fit_blend", "fit_second_stage"]
 
 HEAD_C = 1.0
 MIN_BAND_ROWS = 20  # per class, among the calibration rows inside the band
@@ -46,8 +46,15 @@ def fit_second_stage(model: Model, rows: Sequence[Row], weights: Sequence[float]
     head = LogisticRegression(C=HEAD_C, max_iter=5000)
     head.fit(embedded, y, sample_weight=np.array([t[2] for t in train]))
     stage = SecondStage(label, band[0], band[1], head.coef_[0], float(head.intercept_[0]),
-                        (1.0, 1.0, 0.0), hashes, encoder)
+                        (1.0, 1.0, 0.0), hashes, encoder=encoder)
+    return fit_blend(model, stage, calibration_rows, log=log)
 
+
+def fit_blend(model: Model, stage: SecondStage, calibration_rows: Sequence[Row],
+              log=print) -> SecondStage:  # noqa: ANN001
+    """Fit ``stage``'s blend on the ``calibration_rows`` whose fast score is inside its band
+    (``stage`` has its head and a loaded encoder); returns ``stage``, blend set."""
+    label, band = stage.label, (stage.low, stage.high)
     fast_model = model.with_second_stage(None)
     cal = [(text, labels[label]) for text, labels in calibration_rows
            if label in labels and is_english(text)]

@@ -113,3 +113,46 @@ def test_a_changed_encoder_is_refused_and_the_fast_path_goes_on(staged, tmp_path
     text = "you are a clown, honestly"
     assert loaded.score(text).stages == {}
     assert loaded.score(text).scores == staged.with_second_stage(None).score(text).scores
+
+
+def _tuned_layer(scale: float) -> dict[str, np.ndarray]:
+    """The package's top layer, its feed-forward output scaled: a stand-in for a tuned one."""
+    from safetensors.numpy import load_file
+
+    weights = load_file(str(encoder_directory() / "model.safetensors"))
+    prefix = "encoder.layer.5."
+    tuned = {k: v.astype(np.float16) for k, v in weights.items() if k.startswith(prefix)}
+    tuned[prefix + "output.dense.weight"] = (tuned[prefix + "output.dense.weight"]
+                                             * np.float16(scale))
+    return tuned
+
+
+def test_tuned_layers_replace_the_packages_and_a_wrong_shape_is_refused():
+    text = ["the council report on the budget is good"]
+    plain = load_encoder().encode(text)
+    assert np.allclose(load_encoder(tuned=_tuned_layer(1.0)).encode(text), plain, atol=2e-3)
+    assert not np.allclose(load_encoder(tuned=_tuned_layer(0.2)).encode(text), plain, atol=2e-2)
+    wrong = {"encoder.layer.5.output.dense.weight": np.zeros((3, 3), dtype=np.float16)}
+    with pytest.raises(ModelError, match="no match of shape"):
+        load_encoder(tuned=wrong)
+
+
+def test_a_stage_with_tuned_layers_round_trips_and_refuses_tampering(staged, tmp_path):
+    stage = staged.second_stage.__class__(
+        **{**staged.second_stage.__dict__, "tuned": _tuned_layer(0.5), "encoder": None})
+    stage.load_encoder()
+    tuned = staged.with_second_stage(stage)
+    assert tuned.version != staged.version
+    path = tuned.save(tmp_path / "m")
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert len(manifest["second_stage"]["tuned_layers"]) == 16
+    texts = ["you are a fool, really", "the election report is good"]
+    loaded = load_model(path)
+    assert loaded.second_stage_error is None
+    assert loaded.score_batch(texts) == tuned.score_batch(texts)
+    assert loaded.score_batch(texts) != staged.score_batch(texts)
+
+    layers = np.load(path / "stage2_layers.npy")
+    np.save(path / "stage2_layers.npy", layers * np.float16(2))
+    with pytest.raises(ModelError, match="stage2_layers"):
+        load_model(path)

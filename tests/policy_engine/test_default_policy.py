@@ -25,7 +25,7 @@ def test_fields_and_limits():
 
 
 def test_thresholds_reports_reasons():
-    assert POLICY.thresholds["abuse"] == {Action.HOLD: 0.25, Action.REJECT: 0.85}
+    assert POLICY.thresholds["abuse"] == {Action.HOLD: 0.3, Action.REJECT: 0.9}
     assert POLICY.thresholds["spam"] == {Action.HOLD: 0.6, Action.REJECT: 0.9}
     assert POLICY.reports == ReportRules(review_after=2, hide_after=5)
     assert POLICY.qa_sample == 0.02
