@@ -156,3 +156,18 @@ def test_a_stage_with_tuned_layers_round_trips_and_refuses_tampering(staged, tmp
     np.save(path / "stage2_layers.npy", layers * np.float16(2))
     with pytest.raises(ModelError, match="stage2_layers"):
         load_model(path)
+
+
+def test_tuned_layer_names_or_shapes_that_do_not_match_the_array_are_refused(staged, tmp_path):
+    stage = staged.second_stage.__class__(
+        **{**staged.second_stage.__dict__, "tuned": _tuned_layer(0.5), "encoder": None})
+    path = staged.with_second_stage(stage).save(tmp_path / "m")
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["second_stage"]["tuned_layers"][0][1] = [7, 7]
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="does not match tuned_layers"):
+        load_model(path)
+    del manifest["second_stage"]["tuned_layers"]
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="tuned layers incomplete"):
+        load_model(path)
