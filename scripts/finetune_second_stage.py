@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH,
                         help="the fast model to give the tuned stage (default: the shipped one)")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--tune-from", type=int, default=4, help="first layer to train (0-5)")
+    parser.add_argument("--tune-from", type=int, default=2, help="first layer to train (0-5)")
     parser.add_argument("--examples-weight", type=float, default=5.0)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=5e-5)

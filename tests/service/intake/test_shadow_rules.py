@@ -25,7 +25,8 @@ def test_a_shadow_rule_changes_no_outcome_and_shows_only_to_moderators(
         client: FlaskClient, site_key: str, moderator_key: str, policy_dir: Path) -> None:
     default = policy_dir / "default.yaml"
     default.write_text(default.read_text() + SHADOW_RULE)
-    answer = post(client, site_key, {**GOOD, "body": "The councillor is a blatherskite."})
+    body_text = "The word blatherskite appears in the council minutes."
+    answer = post(client, site_key, {**GOOD, "body": body_text})
     body = answer.get_json()
     assert answer.status_code == 201 and body["status"] == "published"
     assert "trial-words" not in [r["rule"] for r in body["reasons"]]
