@@ -79,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     acceptable = ~is_abuse & ~is_spam
 
     files = np.array(file_of)
+    # per file, its abusive and its acceptable rows: the targets hold on every set
+    abusive_in = [m for f in range(len(args.files)) if (m := is_abuse & (files == f)).any()]
+    acceptable_in = [m for f in range(len(args.files))
+                     if (m := acceptable & (files == f)).any()]
     results = []
     for ah, ar, sh, sr in itertools.product(*GRID.values()):
         if ar <= ah or sr <= sh:
@@ -86,11 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         level = rules.copy()
         level = np.maximum(level, np.where(abuse >= ar, 2, np.where(abuse >= ah, 1, 0)))
         level = np.maximum(level, np.where(spam >= sr, 2, np.where(spam >= sh, 1, 0)))
-        # the worst file's leak and false reject: the targets hold on every set
-        leak = max(float(np.mean(level[is_abuse & (files == f)] == 0))
-                   for f in set(file_of) if (is_abuse & (files == f)).any())
-        false_reject = max(float(np.mean(level[acceptable & (files == f)] == 2))
-                           for f in set(file_of) if (acceptable & (files == f)).any())
+        # the worst file's leak and false reject
+        leak = max(float(np.mean(level[m] == 0)) for m in abusive_in)
+        false_reject = max(float(np.mean(level[m] == 2)) for m in acceptable_in)
         queue = float(np.mean(level == 1))
         spam_leak = float(np.mean(level[is_spam & ~is_abuse] == 0)) if is_spam.any() else 0.0
         results.append((queue, leak, false_reject, spam_leak, ah, ar, sh, sr))

@@ -200,8 +200,10 @@ def eval_rows(name: str, data_dir: str | Path | None = None) -> list[Row]:
 def second_stage_rows(data_dir: str | Path | None = None,
                       examples: Sequence[str | Path] = EXAMPLES_PATHS,
                       sample: dict[str, int] | None = None,
+                      examples_weight: float = SECOND_STAGE_EXAMPLES_WEIGHT,
                       ) -> tuple[list[Row], list[float]]:
-    """Rows and weights for the second stage's head (see :data:`SECOND_STAGE_SAMPLE`)."""
+    """Rows and weights for the second stage's head (see :data:`SECOND_STAGE_SAMPLE`); each
+    row of the project's ``examples`` weighs ``examples_weight``."""
     import random
 
     sample = SECOND_STAGE_SAMPLE if sample is None else sample
@@ -222,5 +224,5 @@ def second_stage_rows(data_dir: str | Path | None = None,
     for file in examples:
         kept, _ = drop_judged(read_rows(file), prints)
         rows += kept
-        weights += [SECOND_STAGE_EXAMPLES_WEIGHT] * len(kept)
+        weights += [examples_weight] * len(kept)
     return rows, weights

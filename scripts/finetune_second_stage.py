@@ -53,18 +53,10 @@ SCALE = 10.0
 
 def english_rows(data_dir: Path,
                  examples_weight: float) -> tuple[list[str], list[int], list[float]]:
-    rows, weights = recipe.second_stage_rows(data_dir)
-    prints = recipe._judged_prints()
-    examples = sum(len(recipe.drop_judged(read_rows(f), prints)[0])
-                   for f in recipe.EXAMPLES_PATHS)
-    public = len(rows) - examples
-    texts, labels, out_weights = [], [], []
-    for i, ((text, row_labels), weight) in enumerate(zip(rows, weights, strict=True)):
-        if "abuse" in row_labels and is_english(text):
-            texts.append(text)
-            labels.append(row_labels["abuse"])
-            out_weights.append(examples_weight if i >= public else weight)
-    return texts, labels, out_weights
+    rows, weights = recipe.second_stage_rows(data_dir, examples_weight=examples_weight)
+    kept = [(text, labels["abuse"], weight) for (text, labels), weight
+            in zip(rows, weights, strict=True) if "abuse" in labels and is_english(text)]
+    return [k[0] for k in kept], [k[1] for k in kept], [k[2] for k in kept]
 
 
 def main(argv: list[str] | None = None) -> int:
